@@ -1,0 +1,85 @@
+"""The catalog: one SQLite database (WAL) holding items, files, sequences and the audit trail.
+
+Several processes use it at once (secretaries filing, the watcher, an auditor). Writers take
+the write lock up front (`BEGIN IMMEDIATE`) so that allocating an item number and inserting
+the item are one atomic step; readers never block writers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from archive.errors import HomeError
+from archive.migrations import MIGRATIONS
+
+SCHEMA_VERSION = len(MIGRATIONS)
+BUSY_TIMEOUT_MS = 60_000
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open the catalog in autocommit mode; transactions are explicit (`write`)."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+@contextmanager
+def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction holding the lock from its first statement; rolled back on error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def create(path: Path) -> sqlite3.Connection:
+    """A new catalog at the current schema version, in WAL mode."""
+    conn = connect(path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    migrate(conn)
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    has_meta = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+    ).fetchone()
+    if not has_meta:
+        return 0
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> list[int]:
+    """Apply the migrations a catalog lacks, each in its own transaction; returns those applied.
+
+    A catalog written by a newer program is refused rather than touched.
+    """
+    applied = []
+    while True:
+        with write(conn):
+            current = schema_version(conn)
+            if current > SCHEMA_VERSION:
+                raise HomeError(
+                    f"this data home has catalog schema {current}, newer than this program "
+                    f"understands ({SCHEMA_VERSION}): upgrade the program"
+                )
+            if current >= target:
+                return applied
+            for statement in MIGRATIONS[current]:
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (str(current + 1),),
+            )
+            applied.append(current + 1)

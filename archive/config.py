@@ -1,0 +1,246 @@
+"""The data home's configuration: organisation, fonds, time zone, departments, prefixes.
+
+Read in one place (`load`), written once by `bureau init` (`write`). Names, codes and
+document-number prefixes belong here, not in code; `default_config` seeds a new home with
+the bureau described in ../shared/seed/bureau-functions.txt.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from archive.codes import DEPT_RE, FONDS_RE
+from archive.errors import BadInput, HomeError
+from archive.vocab import CLASSIFICATIONS
+
+LANGUAGES = ("en", "zh")
+
+
+@dataclass(frozen=True)
+class Department:
+    """One department of the organisation, with its document-number prefixes."""
+
+    code: str
+    name_en: str
+    name_zh: str
+    prefix_en: str
+    prefix_zh: str
+    template_prefixes: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+    def prefix(self, lang: str, template: str | None = None) -> str:
+        """The document-number prefix for `template` documents in `lang` (e.g. 市教办函)."""
+        override = self.template_prefixes.get(template or "", {})
+        if lang in override:
+            return override[lang]
+        return self.prefix_zh if lang == "zh" else self.prefix_en
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a data home is configured with."""
+
+    org_en: str
+    org_zh: str
+    fonds: str
+    timezone: str
+    language: str
+    default_classification: str
+    orphan_grace_seconds: int
+    departments: tuple[Department, ...]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def org(self, lang: str) -> str:
+        return self.org_zh if lang == "zh" else self.org_en
+
+    def department(self, code: str) -> Department:
+        """The department with `code` (any case), or BadInput listing the known ones."""
+        wanted = code.strip().upper()
+        for dept in self.departments:
+            if dept.code == wanted:
+                return dept
+        known = ", ".join(d.code for d in self.departments)
+        raise BadInput(f"unknown department {code!r}: known departments are {known}")
+
+
+_SEED_DEPARTMENTS: tuple[tuple[str, str, str, str], ...] = (
+    ("BGS", "General Office", "办公室", "市教办"),
+    ("RSK", "Personnel Section", "人事科", "市教人"),
+    ("JCK", "Planning and Finance Department (Audit Department)", "计划财务科（审计科）", "市教财"),
+    ("JJK", "Basic Education Section", "基础教育科", "市教基"),
+    ("ZCK", "Vocational and Adult Education Section", "职业教育与成人教育科", "市教职"),
+    ("TWY", "Sports, Health and Art Education Section", "体育卫生与艺术教育科", "市教体"),
+    (
+        "SXK",
+        "Ideological and Political Work and Publicity Section",
+        "思想政治工作和宣传科",
+        "市教宣",
+    ),
+    ("JXX", "Teacher Training Institute", "教师进修学校", "市教师训"),
+)
+
+
+def default_config(org: str | None, fonds: str, lang: str) -> dict[str, Any]:
+    """The configuration of a new home, as the YAML mapping `bureau init` writes."""
+    if lang not in LANGUAGES:
+        raise BadInput(f"unknown language {lang!r}: use en or zh")
+    org_en, org_zh = "City Education Bureau", "市教育局"
+    if org:
+        if _has_cjk(org):
+            org_zh = org
+        else:
+            org_en = org
+    departments = []
+    for code, name_en, name_zh, prefix_zh in _SEED_DEPARTMENTS:
+        entry: dict[str, Any] = {
+            "code": code,
+            "name": {"en": name_en, "zh": name_zh},
+            "prefix": {"en": f"CEB-{code}", "zh": prefix_zh},
+        }
+        if code == "BGS":
+            entry["template_prefixes"] = {"letter": {"en": "CEB-BGS-L", "zh": "市教办函"}}
+        departments.append(entry)
+    return {
+        "organisation": {"en": org_en, "zh": org_zh},
+        "fonds": fonds,
+        "timezone": "Asia/Shanghai",
+        "language": lang,
+        "default_classification": "internal",
+        "orphan_grace_seconds": 3600,
+        "departments": departments,
+    }
+
+
+def write(path: Path, data: dict[str, Any]) -> None:
+    """Write the configuration atomically after validating it."""
+    parse(data, str(path))
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load(path: Path) -> Config:
+    """Read and validate the configuration file; HomeError with the file name if it is bad."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise HomeError(f"{path}: configuration file is missing") from exc
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise HomeError(f"{path}: configuration is not valid YAML: {_first_line(exc)}") from exc
+    return parse(data, str(path))
+
+
+_KNOWN_KEYS = {
+    "organisation",
+    "fonds",
+    "timezone",
+    "language",
+    "default_classification",
+    "orphan_grace_seconds",
+    "departments",
+}
+
+
+def parse(data: Any, where: str) -> Config:
+    """Validate a configuration mapping; later issues' keys are kept in `extra`."""
+    if not isinstance(data, dict):
+        raise HomeError(f"{where}: configuration must be a mapping")
+
+    def need(key: str) -> Any:
+        if key not in data:
+            raise HomeError(f"{where}: configuration lacks {key!r}")
+        return data[key]
+
+    org = need("organisation")
+    if not isinstance(org, dict) or not org.get("en") or not org.get("zh"):
+        raise HomeError(f"{where}: 'organisation' needs 'en' and 'zh' names")
+    fonds = str(need("fonds"))
+    if not FONDS_RE.match(fonds):
+        raise HomeError(f"{where}: invalid fonds code {fonds!r}")
+    timezone = str(need("timezone"))
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise HomeError(f"{where}: unknown time zone {timezone!r}") from exc
+    language = str(data.get("language", "en"))
+    if language not in LANGUAGES:
+        raise HomeError(f"{where}: language must be en or zh, not {language!r}")
+    default_classification = str(data.get("default_classification", "internal"))
+    if default_classification not in CLASSIFICATIONS:
+        raise HomeError(f"{where}: unknown default_classification {default_classification!r}")
+    grace = data.get("orphan_grace_seconds", 3600)
+    if not isinstance(grace, int) or grace < 0:
+        raise HomeError(f"{where}: orphan_grace_seconds must be a whole number of seconds")
+    departments = tuple(_department(entry, where) for entry in need("departments") or [])
+    if not departments:
+        raise HomeError(f"{where}: at least one department is needed")
+    codes = [d.code for d in departments]
+    if len(set(codes)) != len(codes):
+        raise HomeError(f"{where}: department codes must be unique")
+    return Config(
+        org_en=str(org["en"]),
+        org_zh=str(org["zh"]),
+        fonds=fonds,
+        timezone=timezone,
+        language=language,
+        default_classification=default_classification,
+        orphan_grace_seconds=grace,
+        departments=departments,
+        extra={k: v for k, v in data.items() if k not in _KNOWN_KEYS},
+    )
+
+
+def _department(entry: Any, where: str) -> Department:
+    if not isinstance(entry, dict):
+        raise HomeError(f"{where}: each department must be a mapping")
+    code = str(entry.get("code", ""))
+    if not DEPT_RE.match(code):
+        raise HomeError(f"{where}: invalid department code {code!r}")
+    name = entry.get("name") or {}
+    prefix = entry.get("prefix") or {}
+    if not (name.get("en") and name.get("zh")):
+        raise HomeError(f"{where}: department {code} needs 'name' in en and zh")
+    if not (prefix.get("en") and prefix.get("zh")):
+        raise HomeError(f"{where}: department {code} needs 'prefix' in en and zh")
+    overrides = entry.get("template_prefixes") or {}
+    if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
+        raise HomeError(f"{where}: department {code}: template_prefixes maps template to en/zh")
+    return Department(
+        code=code,
+        name_en=str(name["en"]),
+        name_zh=str(name["zh"]),
+        prefix_en=str(prefix["en"]),
+        prefix_zh=str(prefix["zh"]),
+        template_prefixes={
+            str(k): {str(a): str(b) for a, b in v.items()} for k, v in overrides.items()
+        },
+    )
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,318 @@
+"""Filing: turning documents on disk into one archival item, atomically.
+
+The order is what makes a kill at any moment safe: every file is first stored in the blob
+store (complete and fsynced), and only then, in one catalog transaction, is the item
+numbered, inserted and written to the audit trail. A kill before the commit leaves at most
+unreferenced blobs, which `BlobStore.sweep` removes; a kill after it leaves a filed item.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from archive import audit, catalog, codes, docmeta, items
+from archive.config import Config
+from archive.errors import BadInput
+from archive.store import BlobStore, StoredBlob
+from archive.vocab import classification as parse_classification
+from archive.vocab import retention as parse_retention
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file to file: its path and, if different, the name it should be recorded under."""
+
+    path: Path
+    name: str | None = None
+
+    @property
+    def recorded_name(self) -> str:
+        return self.name or self.path.name
+
+
+@dataclass
+class FilingRequest:
+    """What `bureau file` (or a generator) asks to file, before validation.
+
+    `documents` are the renditions of the one document (e.g. its DOCX and PDF); the one
+    named by `official` (a rendition such as `pdf`, default: the first) is the official
+    one, whose SHA-256 identifies the item. Metadata left None is read from the documents.
+    """
+
+    documents: list[Source]
+    attachments: list[Source] = field(default_factory=list)
+    official: str | None = None
+    kind: str | None = None
+    dept: str | None = None
+    title: str | None = None
+    date: str | None = None
+    classification: str | None = None
+    retention: str | None = None
+    doc_no: str | None = None
+    template: str | None = None
+    supersedes: str | None = None
+    allow_duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class Metadata:
+    kind: str
+    dept: str
+    title: str
+    date: date
+    classification: str
+    retention: str
+    doc_no: str | None
+    template: str | None
+
+
+@dataclass(frozen=True)
+class FiledResult:
+    item: items.Item
+    duplicate_of: str | None = None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    source: Source
+    info: docmeta.DocInfo
+    role: str
+
+
+def prepare(request: FilingRequest, config: Config) -> tuple[list[_Prepared], Metadata]:
+    """Validate every file and settle the metadata; BadInput naming what is wrong."""
+    if not request.documents:
+        raise BadInput("nothing to file: give a .docx or .pdf document")
+    documents = [_Prepared(s, docmeta.inspect(s.path), "document") for s in request.documents]
+    renditions = [d.info.rendition for d in documents]
+    if len(set(renditions)) != len(renditions):
+        raise BadInput("an item has at most one file of each rendition (one DOCX, one PDF)")
+    official = request.official or renditions[0]
+    if official not in renditions:
+        raise BadInput(f"the official rendition {official!r} is not among the files given")
+    documents.sort(key=lambda d: d.info.rendition != official)
+    attachments = [
+        _Prepared(s, docmeta.inspect_attachment(s.path), "attachment") for s in request.attachments
+    ]
+    found: dict[str, str] = {}
+    for doc in reversed(documents):  # the official rendition's properties win
+        found.update(doc.info.properties)
+    return documents + attachments, _metadata(request, found, config)
+
+
+def file(
+    conn: sqlite3.Connection,
+    store: BlobStore,
+    config: Config,
+    request: FilingRequest,
+    actor: str,
+) -> FiledResult:
+    """File `request` as one item and return it, or the existing item it duplicates."""
+    prepared, meta = prepare(request, config)
+    if request.supersedes:
+        _superseded(conn, request.supersedes)  # refuse a bad reference before storing anything
+    blobs = [store.put_file(p.source.path) for p in prepared]
+    with catalog.write(conn):
+        if not request.allow_duplicate:
+            existing = conn.execute(
+                f"SELECT {items.ITEM_COLUMNS} FROM items WHERE sha256 = ? ORDER BY rowid LIMIT 1",
+                (blobs[0].sha256,),
+            ).fetchone()
+            if existing:
+                return FiledResult(items.load(conn, [existing])[0], duplicate_of=existing["id"])
+        previous = _superseded(conn, request.supersedes) if request.supersedes else None
+        for p, blob in zip(prepared, blobs, strict=True):
+            if not store.exists(blob.sha256):  # swept between storing and locking
+                store.put_file(p.source.path)
+        item_id = _insert(conn, config, meta, prepared, blobs, previous, actor)
+        row = conn.execute(f"SELECT {items.ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,))
+        return FiledResult(items.load(conn, row.fetchall())[0])
+
+
+def _insert(
+    conn: sqlite3.Connection,
+    config: Config,
+    meta: Metadata,
+    prepared: list[_Prepared],
+    blobs: list[StoredBlob],
+    previous: str | None,
+    actor: str,
+) -> str:
+    item_no = _next_item_no(conn, config.fonds, meta)
+    code = codes.make(config.fonds, meta.date.year, meta.retention, meta.dept, item_no)
+    item_id = items.new_id()
+    filed_at = datetime.now(config.tz).isoformat(timespec="seconds")
+    conn.execute(
+        f"INSERT INTO items ({items.ITEM_COLUMNS}) VALUES ({','.join('?' * 18)})",
+        (
+            item_id,
+            str(code),
+            config.fonds,
+            meta.date.year,
+            meta.retention,
+            meta.dept,
+            item_no,
+            meta.kind,
+            meta.title,
+            meta.date.isoformat(),
+            meta.classification,
+            meta.doc_no,
+            meta.template,
+            blobs[0].sha256,
+            previous,
+            "filed",
+            filed_at,
+            actor,
+        ),
+    )
+    for seq, (p, blob) in enumerate(zip(prepared, blobs, strict=True), start=1):
+        conn.execute(
+            "INSERT INTO files (item_id, seq, role, rendition, official, name, media_type, "
+            "size, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                item_id,
+                seq,
+                p.role,
+                p.info.rendition,
+                int(seq == 1),
+                p.source.recorded_name,
+                p.info.media_type,
+                blob.size,
+                blob.sha256,
+            ),
+        )
+    audit.append(
+        conn,
+        actor,
+        "file",
+        item_id,
+        {
+            "archive_code": str(code),
+            "sha256": blobs[0].sha256,
+            "files": [b.sha256 for b in blobs],
+            "supersedes": previous,
+        },
+    )
+    if previous:
+        conn.execute("UPDATE items SET status = 'superseded' WHERE id = ?", (previous,))
+        audit.append(conn, actor, "supersede", previous, {"superseded_by": item_id})
+    return item_id
+
+
+def _next_item_no(conn: sqlite3.Connection, fonds: str, meta: Metadata) -> int:
+    """The next item number for (fonds, year, retention, dept); never reused."""
+    key = (fonds, meta.date.year, meta.retention, meta.dept)
+    row = conn.execute(
+        "UPDATE sequences SET last = last + 1 "
+        "WHERE fonds = ? AND year = ? AND retention = ? AND dept = ? RETURNING last",
+        key,
+    ).fetchone()
+    if row:
+        return int(row["last"])
+    conn.execute(
+        "INSERT INTO sequences (fonds, year, retention, dept, last) VALUES (?, ?, ?, ?, 1)", key
+    )
+    return 1
+
+
+def _superseded(conn: sqlite3.Connection, ref: str) -> str:
+    from archive.lookup import resolve  # lookup imports filing's neighbours, not filing
+
+    target = resolve(conn, ref)
+    successor = conn.execute("SELECT id FROM items WHERE supersedes = ?", (target.id,)).fetchone()
+    if successor:
+        raise BadInput(
+            f"{target.archive_code} is already superseded by item {successor['id']}: "
+            "file the correction against the newest version"
+        )
+    return target.id
+
+
+def _metadata(request: FilingRequest, found: dict[str, str], config: Config) -> Metadata:
+    def pick(name: str) -> str | None:
+        given = getattr(request, name)
+        return given if given is not None else found.get(name)
+
+    def required(name: str, hint: str) -> str:
+        value = pick(name)
+        if value is None or not str(value).strip():
+            raise BadInput(f"missing {name}: give --{name} {hint} (the document does not say)")
+        return str(value)
+
+    kind = _text("kind", required("kind", "KIND"), 64).lower()
+    dept = config.department(required("dept", "CODE")).code
+    title = _text("title", required("title", "TITLE"), 1000)
+    when = _document_date(request.date, found, config)
+    level = parse_classification(pick("classification") or config.default_classification)
+    period = parse_retention(required("retention", "Y|D30|D10"))
+    doc_no = pick("doc_no")
+    template = pick("template")
+    return Metadata(
+        kind=kind,
+        dept=dept,
+        title=title,
+        date=when,
+        classification=level,
+        retention=period,
+        doc_no=_text("doc_no", doc_no, 200) if doc_no else None,
+        template=_text("template", template, 64) if template else None,
+    )
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text(name: str, value: str, limit: int) -> str:
+    """A one-line metadata value: whitespace collapsed, no control characters, bounded."""
+    if _CONTROL.search(value):
+        raise BadInput(f"invalid {name}: it contains control characters")
+    text = " ".join(unicodedata.normalize("NFC", value).split())
+    if not text:
+        raise BadInput(f"invalid {name}: it is empty")
+    if len(text) > limit:
+        raise BadInput(f"invalid {name}: longer than {limit} characters")
+    return text
+
+
+def parse_date(value: str, name: str = "date") -> date:
+    """A calendar date written YYYY-MM-DD; BadInput otherwise."""
+    text = value.strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise BadInput(f"malformed {name} {value!r}: write it as YYYY-MM-DD")
+    try:
+        parsed = date.fromisoformat(text)
+    except ValueError as exc:
+        raise BadInput(f"invalid {name} {value!r}: no such day") from exc
+    if parsed.year < 1900:
+        raise BadInput(f"invalid {name} {value!r}: before 1900")
+    return parsed
+
+
+def _document_date(given: str | None, found: dict[str, str], config: Config) -> date:
+    if given is not None:
+        when = parse_date(given)
+    elif "date" in found:
+        when = parse_date(found["date"])
+    elif "created" in found:
+        when = _created_date(found["created"], config)
+    else:
+        raise BadInput("missing date: give --date YYYY-MM-DD (the document does not say)")
+    if when > datetime.now(config.tz).date() + timedelta(days=366):
+        raise BadInput(f"invalid date {when.isoformat()}: more than a year in the future")
+    return when
+
+
+def _created_date(text: str, config: Config) -> date:
+    """A document's creation timestamp as a date in the home's time zone."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return parse_date(text[:10])
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(config.tz)
+    return moment.date()

@@ -1,0 +1,129 @@
+"""Fixity: checking that the archive still holds exactly what was filed.
+
+Three independent records must agree: the stored bytes (their SHA-256), the catalog rows
+that describe them, and the audit trail that recorded each filing. A change to any one of
+them, made outside the program, shows up as a disagreement with the others.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from archive import audit, codes
+from archive.store import BlobStore
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str
+    detail: str
+    item: str | None = None
+    archive_code: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "item": self.item,
+            "archive_code": self.archive_code,
+            "detail": self.detail,
+        }
+
+    def __str__(self) -> str:
+        where = self.archive_code or self.item
+        return f"{where}: {self.detail}" if where else self.detail
+
+
+def check(conn: sqlite3.Connection, store: BlobStore) -> list[Problem]:
+    """Every problem found, in a stable order: files, then catalog rows, then the trail."""
+    return _check_files(conn, store) + _check_items(conn) + _check_trail(conn)
+
+
+def _check_files(conn: sqlite3.Connection, store: BlobStore) -> list[Problem]:
+    problems = []
+    verdicts: dict[str, str | None] = {}
+    rows = conn.execute(
+        "SELECT f.item_id, f.seq, f.name, f.size, f.sha256, i.archive_code "
+        "FROM files f JOIN items i ON i.id = f.item_id ORDER BY i.archive_code, f.seq"
+    )
+    for row in rows:
+        sha = row["sha256"]
+        if sha not in verdicts:
+            verdicts[sha] = _blob_verdict(store, sha, row["size"])
+        if verdicts[sha]:
+            problems.append(
+                Problem(
+                    "missing_file" if "missing" in verdicts[sha] else "corrupt_file",
+                    f"file {row['seq']} ({row['name']}) {verdicts[sha]}",
+                    row["item_id"],
+                    row["archive_code"],
+                )
+            )
+    return problems
+
+
+def _blob_verdict(store: BlobStore, sha: str, size: int) -> str | None:
+    if not store.exists(sha):
+        return "is missing from the store"
+    actual, actual_size = store.hash_of(sha)
+    if actual != sha:
+        return f"is corrupted: SHA-256 {actual[:12]}… instead of {sha[:12]}…"
+    if actual_size != size:
+        return f"has {actual_size} bytes instead of {size}"
+    return None
+
+
+def _check_items(conn: sqlite3.Connection) -> list[Problem]:
+    problems = []
+    filed = _filing_entries(conn)
+    for row in conn.execute("SELECT * FROM items ORDER BY archive_code"):
+        item, code = row["id"], row["archive_code"]
+
+        def problem(kind: str, detail: str, item: str = item, code: str = code) -> None:
+            problems.append(Problem(kind, detail, item, code))
+
+        expected = str(
+            codes.ArchiveCode(
+                row["fonds"], row["year"], row["retention"], row["dept"], row["item_no"]
+            )
+        )
+        if expected != code:
+            problem("catalog_mismatch", f"archival code does not match its parts ({expected})")
+        official = conn.execute(
+            "SELECT sha256 FROM files WHERE item_id = ? AND official = 1", (item,)
+        ).fetchall()
+        if len(official) != 1:
+            problem("catalog_mismatch", f"has {len(official)} official renditions instead of 1")
+        elif official[0]["sha256"] != row["sha256"]:
+            problem("catalog_mismatch", "its SHA-256 differs from its official rendition's")
+        entry = filed.pop(item, None)
+        if entry is None:
+            problem("unrecorded_item", "is in the catalog but its filing is not in the audit trail")
+        elif entry.get("archive_code") != code or entry.get("sha256") != row["sha256"]:
+            problem("catalog_mismatch", "differs from what the audit trail recorded at filing")
+    for item, entry in filed.items():
+        problems.append(
+            Problem(
+                "missing_item",
+                "was filed (audit trail) but is missing from the catalog",
+                item,
+                entry.get("archive_code"),
+            )
+        )
+    return problems
+
+
+def _filing_entries(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
+    found = {}
+    for row in conn.execute("SELECT item_id, detail FROM audit WHERE action = 'file'"):
+        try:
+            found[row["item_id"]] = json.loads(row["detail"])
+        except (TypeError, ValueError):
+            found[row["item_id"]] = {}
+    return found
+
+
+def _check_trail(conn: sqlite3.Connection) -> list[Problem]:
+    return [Problem("audit_chain", text) for text in audit.verify_chain(conn)]

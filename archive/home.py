@@ -1,0 +1,80 @@
+"""The data home: where one archive lives on disk, and how it is found and created.
+
+HOME/config.yaml       the configuration (archive.config)
+HOME/catalog.sqlite    the catalog (archive.catalog), WAL mode
+HOME/store/            the blob store (archive.store)
+HOME/inbox/ index/ keys/ logs/ templates/   used by the watcher, indexer, seals, keys
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive import catalog, config
+from archive.errors import HomeError
+
+DEFAULT_HOME = "bureau-home"
+FOLDERS = ("store", "inbox", "index", "keys", "logs", "templates")
+
+
+@dataclass(frozen=True)
+class DataHome:
+    root: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "config.yaml"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.root / "catalog.sqlite"
+
+    @property
+    def store_path(self) -> Path:
+        return self.root / "store"
+
+    def folder(self, name: str) -> Path:
+        return self.root / name
+
+
+def resolve(explicit: str | os.PathLike[str] | None) -> DataHome:
+    """`--home` if given, else `$BUREAU_HOME`, else `./bureau-home`."""
+    chosen = explicit or os.environ.get("BUREAU_HOME") or DEFAULT_HOME
+    return DataHome(Path(chosen).expanduser().absolute())
+
+
+def create(home: DataHome, settings: dict) -> None:
+    """Create a complete home, or nothing: it is assembled aside, then renamed into place."""
+    root = home.root
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise HomeError(f"{root}: a data home (or other files) already exists there")
+    parent = root.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{root.name}.init-"))
+    except OSError as exc:
+        raise HomeError(f"{root}: cannot create the data home: {exc.strerror or exc}") from exc
+    try:
+        for name in FOLDERS:
+            (staging / name).mkdir()
+        config.write(staging / "config.yaml", settings)
+        catalog.create(staging / "catalog.sqlite").close()
+        os.chmod(staging, 0o750)
+        if root.exists():
+            root.rmdir()  # empty, checked above; rename cannot replace a directory otherwise
+        os.rename(staging, root)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def require(home: DataHome) -> None:
+    """HomeError unless `home` looks like a data home."""
+    if not home.config_path.is_file() or not home.catalog_path.is_file():
+        raise HomeError(
+            f"{home.root}: no data home here: run `bureau init` or give --home / $BUREAU_HOME"
+        )

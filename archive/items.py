@@ -1,0 +1,164 @@
+"""Items (件): one document with its attachments, as the catalog holds them."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_id() -> str:
+    """A ULID: 26 characters, unique, and sorting in filing order."""
+    value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
+    chars = []
+    for _ in range(26):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """One file of an item: a rendition of the document, or an attachment."""
+
+    seq: int
+    role: str
+    rendition: str
+    official: bool
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "role": self.role,
+            "rendition": self.rendition,
+            "official": self.official,
+            "name": self.name,
+            "media_type": self.media_type,
+            "size": self.size,
+            "sha256": self.sha256,
+        }
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    archive_code: str
+    fonds: str
+    year: int
+    retention: str
+    dept: str
+    item_no: int
+    kind: str
+    title: str
+    date: str
+    classification: str
+    doc_no: str | None
+    template: str | None
+    sha256: str
+    supersedes: str | None
+    status: str
+    filed_at: str
+    filed_by: str
+    files: tuple[StoredFile, ...] = field(default=())
+    superseded_by: str | None = None
+
+    @property
+    def official(self) -> StoredFile:
+        return next(f for f in self.files if f.official)
+
+    def rendition(self, name: str) -> StoredFile | None:
+        return next((f for f in self.files if f.role == "document" and f.rendition == name), None)
+
+    def to_json(self) -> dict[str, Any]:
+        """The public JSON form of an item (keys are an interface: add, never rename)."""
+        return {
+            "id": self.id,
+            "archive_code": self.archive_code,
+            "title": self.title,
+            "kind": self.kind,
+            "dept": self.dept,
+            "date": self.date,
+            "year": self.year,
+            "classification": self.classification,
+            "retention": self.retention,
+            "doc_no": self.doc_no,
+            "template": self.template,
+            "sha256": self.sha256,
+            "supersedes": self.supersedes,
+            "superseded_by": self.superseded_by,
+            "status": self.status,
+            "filed_at": self.filed_at,
+            "filed_by": self.filed_by,
+            "renditions": [f.rendition for f in self.files if f.role == "document"],
+            "files": [f.to_json() for f in self.files],
+        }
+
+
+ITEM_FIELDS = (
+    "id",
+    "archive_code",
+    "fonds",
+    "year",
+    "retention",
+    "dept",
+    "item_no",
+    "kind",
+    "title",
+    "date",
+    "classification",
+    "doc_no",
+    "template",
+    "sha256",
+    "supersedes",
+    "status",
+    "filed_at",
+    "filed_by",
+)
+ITEM_COLUMNS = ", ".join(ITEM_FIELDS)
+
+
+def load(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Item]:
+    """Items for catalog rows, with their files and successors, in two queries."""
+    if not rows:
+        return []
+    ids = [row["id"] for row in rows]
+    files: dict[str, list[StoredFile]] = {i: [] for i in ids}
+    successors: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for f in conn.execute(
+            f"SELECT * FROM files WHERE item_id IN ({marks}) ORDER BY item_id, seq", chunk
+        ):
+            files[f["item_id"]].append(
+                StoredFile(
+                    seq=f["seq"],
+                    role=f["role"],
+                    rendition=f["rendition"],
+                    official=bool(f["official"]),
+                    name=f["name"],
+                    media_type=f["media_type"],
+                    size=f["size"],
+                    sha256=f["sha256"],
+                )
+            )
+        for s in conn.execute(
+            f"SELECT id, supersedes FROM items WHERE supersedes IN ({marks})", chunk
+        ):
+            successors[s["supersedes"]] = s["id"]
+    return [
+        Item(
+            **{k: row[k] for k in ITEM_FIELDS},
+            files=tuple(files[row["id"]]),
+            superseded_by=successors.get(row["id"]),
+        )
+        for row in rows
+    ]

@@ -1,0 +1,77 @@
+"""Catalog migrations: MIGRATIONS[n] takes a catalog from schema n to n + 1.
+
+Append only. A released migration is never edited, so every home, however old, reaches the
+same schema; `bureau upgrade` (or the first use by a newer program) applies what is missing.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[list[str]] = [
+    # 1: the archive core — items, their files, item-number sequences, the audit trail.
+    [
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE items (
+            id TEXT PRIMARY KEY,
+            archive_code TEXT NOT NULL UNIQUE,
+            fonds TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            retention TEXT NOT NULL,
+            dept TEXT NOT NULL,
+            item_no INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            date TEXT NOT NULL,
+            classification TEXT NOT NULL,
+            doc_no TEXT,
+            template TEXT,
+            sha256 TEXT NOT NULL,
+            supersedes TEXT REFERENCES items(id),
+            status TEXT NOT NULL DEFAULT 'filed',
+            filed_at TEXT NOT NULL,
+            filed_by TEXT NOT NULL,
+            UNIQUE (fonds, year, retention, dept, item_no)
+        )""",
+        "CREATE INDEX items_sha256 ON items(sha256)",
+        "CREATE INDEX items_doc_no ON items(doc_no)",
+        "CREATE INDEX items_dept_year ON items(dept, year)",
+        "CREATE INDEX items_kind ON items(kind)",
+        "CREATE UNIQUE INDEX items_supersedes ON items(supersedes) WHERE supersedes IS NOT NULL",
+        """CREATE TABLE files (
+            item_id TEXT NOT NULL REFERENCES items(id),
+            seq INTEGER NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('document', 'attachment')),
+            rendition TEXT NOT NULL,
+            official INTEGER NOT NULL DEFAULT 0,
+            name TEXT NOT NULL,
+            media_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            PRIMARY KEY (item_id, seq)
+        )""",
+        "CREATE INDEX files_sha256 ON files(sha256)",
+        """CREATE TABLE sequences (
+            fonds TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            retention TEXT NOT NULL,
+            dept TEXT NOT NULL,
+            last INTEGER NOT NULL,
+            PRIMARY KEY (fonds, year, retention, dept)
+        )""",
+        """CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            item_id TEXT,
+            detail TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )""",
+        "CREATE INDEX audit_item ON audit(item_id)",
+        """CREATE TABLE audit_head (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL
+        )""",
+    ],
+]

@@ -1,0 +1,151 @@
+"""The content-addressed blob store: every filed file, stored once under its SHA-256.
+
+A blob is written to a temporary file, fsynced, then renamed into place, so a reader never
+sees half a file and a kill leaves at most an unreferenced blob or temporary file; `sweep`
+removes those once they are older than a grace period (a filing in flight is younger).
+Blobs are read-only on disk: filed content never changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from archive.errors import BadInput, IntegrityError, NotFound
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    sha256: str
+    size: int
+
+
+class BlobStore:
+    """Blobs under `root/ab/cd/<sha256>`, temporary files under `root/tmp/`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.tmp = root / "tmp"
+
+    def path(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+    def put_file(self, source: Path) -> StoredBlob:
+        """Store the bytes of `source`; BadInput if it cannot be read."""
+        try:
+            with source.open("rb") as stream:
+                return self.put_stream(stream)
+        except OSError as exc:
+            raise BadInput(f"{source}: cannot read: {exc.strerror or exc}") from exc
+
+    def put_bytes(self, data: bytes) -> StoredBlob:
+        from io import BytesIO
+
+        return self.put_stream(BytesIO(data))
+
+    def put_stream(self, stream: BinaryIO) -> StoredBlob:
+        """Copy `stream` into the store, hashing as it goes; idempotent for equal content."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        tmp = self.tmp / f"{uuid.uuid4().hex}.part"
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with tmp.open("xb") as out:
+                while chunk := stream.read(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            sha = digest.hexdigest()
+            final = self.path(sha)
+            if final.exists():
+                tmp.unlink()
+                os.utime(final)  # a fresh mtime keeps a reused blob out of `sweep`'s reach
+            else:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(tmp, 0o444)
+                os.replace(tmp, final)
+                _fsync_dir(final.parent)
+            return StoredBlob(sha256=sha, size=size)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def open(self, sha256: str) -> BinaryIO:
+        try:
+            return self.path(sha256).open("rb")
+        except FileNotFoundError as exc:
+            raise NotFound(f"stored file {sha256[:12]}… is missing from the store") from exc
+
+    def read_verified(self, sha256: str, out: BinaryIO) -> int:
+        """Copy a blob to `out`, checking its hash; IntegrityError if the bytes changed.
+
+        The caller must treat what was written as untrusted until this returns.
+        """
+        digest = hashlib.sha256()
+        size = 0
+        with self.open(sha256) as stream:
+            while chunk := stream.read(CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+                size += len(chunk)
+        if digest.hexdigest() != sha256:
+            raise IntegrityError(
+                f"stored file {sha256[:12]}… is corrupted: its SHA-256 is now "
+                f"{digest.hexdigest()[:12]}…"
+            )
+        return size
+
+    def hash_of(self, sha256: str) -> tuple[str, int]:
+        """The actual SHA-256 and size of a stored blob (for fixity checks)."""
+        digest = hashlib.sha256()
+        size = 0
+        with self.open(sha256) as stream:
+            while chunk := stream.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+        return digest.hexdigest(), size
+
+    def blobs(self) -> Iterator[Path]:
+        """Every blob file in the store (not temporary files)."""
+        for first in sorted(self.root.glob("[0-9a-f][0-9a-f]")):
+            yield from sorted(p for p in first.glob("*/*") if p.is_file())
+
+    def sweep(self, referenced: set[str], grace_seconds: float) -> list[str]:
+        """Remove temporary files and unreferenced blobs older than the grace period.
+
+        Returns the names removed. Must run while the catalog's write lock is held, so that
+        no filing can commit a reference to a blob being removed.
+        """
+        removed = []
+        cutoff = time.time() - grace_seconds
+        candidates = list(self.tmp.glob("*")) if self.tmp.is_dir() else []
+        candidates += [p for p in self.blobs() if p.name not in referenced]
+        for path in candidates:
+            try:
+                if path.stat().st_mtime <= cutoff:
+                    path.unlink()
+                    removed.append(path.name)
+            except FileNotFoundError:
+                continue
+        return removed
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

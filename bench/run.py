@@ -1,0 +1,48 @@
+"""`make bench`: run every benchmark in bench/ and write their figures to bench/RESULTS.md.
+
+Each benchmark module has `run() -> list[str]`, the Markdown lines of its section. Machines
+here are shared and noisy, so every figure is paired with the bare library doing the same
+work in the same run, and the ratio is what to compare between runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCHMARKS = ["bench.bench_filing"]
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+def main(names: list[str]) -> int:
+    chosen = [b for b in BENCHMARKS if not names or b.rsplit(".", 1)[1] in names]
+    sections = []
+    for name in chosen:
+        print(f"running {name} ...", flush=True)
+        lines = importlib.import_module(name).run()
+        print("\n".join(lines), flush=True)
+        sections.append("\n".join(lines))
+    header = [
+        "# Benchmark results",
+        "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
+        f"Python {platform.python_version()}, {_cpus()} CPUs. Reproduce with `make bench` "
+        "(or `.venv/bin/python -m bench.run NAME`).",
+        "",
+    ]
+    RESULTS.write_text("\n".join(header) + "\n\n".join(sections) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS}")
+    return 0
+
+
+def _cpus() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,248 @@
+"""The `bureau` command: the front door for secretaries, archivists and auditors.
+
+This module only parses arguments, calls the archive's service layer and prints. It is the
+one place where the project's errors become a line on stderr and an exit code:
+0 success, 1 the operation or check failed, 2 bad usage or bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from archive import home
+from archive.errors import BadInput, BureauError
+from archive.filing import FilingRequest, Source
+from archive.service import Archive
+from archive.vocab import CLASSIFICATIONS, RETENTIONS
+from bureau import text
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="bureau", description="The education bureau's document archive.")
+    parser.add_argument("--home", help="the data home (default: $BUREAU_HOME, else ./bureau-home)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    p = commands.add_parser("init", help="create a new data home")
+    p.add_argument("--org", help="the organisation's name (English or Chinese)")
+    p.add_argument("--fonds", default="J042", help="the fonds code (default J042)")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="default document language")
+    p.set_defaults(handler=cmd_init)
+
+    p = commands.add_parser("upgrade", help="bring an older data home up to date")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_upgrade)
+
+    p = commands.add_parser("file", help="file a .docx or .pdf as one archival item")
+    p.add_argument("path", type=Path, help="the document")
+    p.add_argument("--attach", type=Path, action="append", default=[], metavar="FILE")
+    p.add_argument("--kind", help="what the document is: notice, budget, minutes, ...")
+    p.add_argument("--dept", help="the department code, e.g. BGS")
+    p.add_argument("--title")
+    p.add_argument("--date", help="the document's date, YYYY-MM-DD")
+    p.add_argument("--classification", metavar="LEVEL", help="|".join(CLASSIFICATIONS))
+    p.add_argument("--retention", metavar="PERIOD", help="|".join(RETENTIONS))
+    p.add_argument("--doc-no", dest="doc_no", help="the document number as printed")
+    p.add_argument("--supersedes", metavar="REF", help="the item this one corrects")
+    p.add_argument("--allow-duplicate", action="store_true", help="file even identical content")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_file)
+
+    p = commands.add_parser("show", help="show one item")
+    p.add_argument("ref", help="item id, archival code or document number")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_show)
+
+    p = commands.add_parser("get", help="retrieve an item's file, verified")
+    p.add_argument("ref", help="item id, archival code or document number")
+    p.add_argument("--out", type=Path, required=True, help="a file, or a directory to write into")
+    p.add_argument("--rendition", help="docx or pdf (default: the official one)")
+    p.add_argument("--force", action="store_true", help="replace an existing file at --out")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_get)
+
+    p = commands.add_parser("list", help="list items")
+    p.add_argument("--dept")
+    p.add_argument("--kind")
+    p.add_argument("--year", type=int)
+    p.add_argument("--limit", type=int)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_list)
+
+    audit = commands.add_parser("audit", help="fixity checks and the audit trail")
+    audit_commands = audit.add_subparsers(dest="audit_command", metavar="ACTION")
+    audit_commands.required = True
+    p = audit_commands.add_parser("verify", help="check every file, row and the audit chain")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_audit_verify)
+    p = audit_commands.add_parser("log", help="show the audit trail")
+    p.add_argument("--item", metavar="REF", help="only the entries of one item")
+    p.add_argument("--limit", type=int, help="only the newest N entries")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_audit_log)
+
+    p = commands.add_parser("gc", help="remove what interrupted filings left in the store")
+    p.add_argument("--grace", type=float, help="seconds a leftover must be old (default: config)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_gc)
+    return parser
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    data_home = home.resolve(args.home)
+    with Archive.init(data_home, org=args.org, fonds=args.fonds, lang=args.lang) as archive:
+        print(f"created data home {data_home.root} (fonds {archive.config.fonds})")
+    return 0
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        version = archive.schema_version()
+    _emit(args, {"schema_version": version}, f"data home is at schema version {version}")
+    return 0
+
+
+def cmd_file(args: argparse.Namespace) -> int:
+    request = FilingRequest(
+        documents=[Source(args.path)],
+        attachments=[Source(a) for a in args.attach],
+        kind=args.kind,
+        dept=args.dept,
+        title=args.title,
+        date=args.date,
+        classification=args.classification,
+        retention=args.retention,
+        doc_no=args.doc_no,
+        supersedes=args.supersedes,
+        allow_duplicate=args.allow_duplicate,
+    )
+    with _open(args) as archive:
+        result = archive.file(request)
+    data = result.item.to_json() | {"duplicate_of": result.duplicate_of}
+    if result.duplicate_of:
+        message = (
+            f"already filed as {result.item.archive_code} (item {result.item.id}); not stored again"
+        )
+    else:
+        message = f"filed {result.item.archive_code} (item {result.item.id})"
+    _emit(args, data, message)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        item = archive.resolve(args.ref)
+    _emit(args, item.to_json(), text.item_details(item))
+    return 0
+
+
+def cmd_get(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        item, stored, target = archive.get(args.ref, args.out, args.rendition, args.force)
+    data = item.to_json() | {"out": str(target), "rendition": stored.rendition}
+    _emit(args, data, f"wrote {target} ({stored.rendition}, SHA-256 verified)")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        found = archive.list(dept=args.dept, kind=args.kind, year=args.year, limit=args.limit)
+    _emit(args, [i.to_json() for i in found], text.item_table(found))
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        report = archive.verify()
+    _emit(args, report.to_json(), text.verify_report(report))
+    return 0 if report.ok else 1
+
+
+def cmd_audit_log(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        entries = archive.audit_log(args.item, args.limit)
+    _emit(args, [e.to_json() for e in entries], text.audit_table(entries))
+    return 0
+
+
+def cmd_gc(args: argparse.Namespace) -> int:
+    if args.grace is not None and args.grace < 0:
+        raise BadInput("--grace must not be negative")
+    with _open(args) as archive:
+        grace = archive.config.orphan_grace_seconds if args.grace is None else args.grace
+        removed = archive.sweep(grace)
+    _emit(args, {"removed": removed}, f"removed {len(removed)} leftover file(s)")
+    return 0
+
+
+# -- the edge -------------------------------------------------------------------------------
+
+
+def _open(args: argparse.Namespace) -> Archive:
+    return Archive.open(home.resolve(args.home))
+
+
+def _emit(args: argparse.Namespace, data: Any, human: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(human)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.getLogger().addHandler(logging.NullHandler())  # library warnings are not for users
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except BureauError as exc:
+        print(f"bureau: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("bureau: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the last line of defence: a bug, reported without a traceback
+        where = _log_internal_error(args)
+        print(
+            f"bureau: internal error: {type(exc).__name__}: {exc} (details in {where})",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _log_internal_error(args: argparse.Namespace) -> str:
+    logs = home.resolve(getattr(args, "home", None)).folder("logs")
+    target = logs / "errors.log" if logs.is_dir() else Path.home() / ".bureau-errors.log"
+    try:
+        with target.open("a", encoding="utf-8") as log:
+            log.write(f"--- {datetime.now(UTC).isoformat()} {sys.argv!r}\n")
+            log.write(traceback.format_exc())
+    except OSError:
+        return "stderr is all there is"
+    return str(target)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

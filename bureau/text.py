@@ -1,0 +1,76 @@
+"""Plain-text renderings of items, reports and the audit trail, for people at a terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from archive.audit import Entry
+from archive.items import Item
+
+if TYPE_CHECKING:
+    from archive.service import VerifyReport
+
+
+def item_details(item: Item) -> str:
+    lines = [
+        f"{item.archive_code}  {item.title}",
+        f"  id              {item.id}",
+        f"  kind            {item.kind}",
+        f"  department      {item.dept}",
+        f"  date            {item.date}",
+        f"  classification  {item.classification}",
+        f"  retention       {item.retention}",
+    ]
+    if item.doc_no:
+        lines.append(f"  document no.    {item.doc_no}")
+    if item.template:
+        lines.append(f"  template        {item.template}")
+    lines.append(f"  status          {item.status}")
+    if item.supersedes:
+        lines.append(f"  supersedes      {item.supersedes}")
+    if item.superseded_by:
+        lines.append(f"  superseded by   {item.superseded_by}")
+    lines.append(f"  filed           {item.filed_at} by {item.filed_by}")
+    lines.append("  files")
+    for f in item.files:
+        mark = " (official)" if f.official else ""
+        lines.append(f"    {f.seq}. {f.role} {f.rendition}{mark}: {f.name}, {f.size} bytes")
+        lines.append(f"       sha256 {f.sha256}")
+    return "\n".join(lines)
+
+
+def item_table(found: Sequence[Item]) -> str:
+    if not found:
+        return "no items"
+    rows = [(i.archive_code, i.date, i.kind, i.status, i.title) for i in found]
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{r[0]:<{width}}  {r[1]}  {r[2]:<12}  {r[3]:<10}  {r[4]}" for r in rows]
+    lines.append(f"{len(found)} item(s)")
+    return "\n".join(lines)
+
+
+def verify_report(report: VerifyReport) -> str:
+    lines = [f"checked {report.items} item(s), their files and the audit trail"]
+    if report.cleaned:
+        lines.append(f"removed {len(report.cleaned)} leftover file(s) of interrupted filings")
+    if report.ok:
+        lines.append("OK: no problems found")
+    else:
+        lines.append(f"FAILED: {len(report.problems)} problem(s)")
+        lines.extend(f"  - {p}" for p in report.problems)
+    return "\n".join(lines)
+
+
+def audit_table(entries: Sequence[Entry]) -> str:
+    if not entries:
+        return "the audit trail is empty"
+    lines = []
+    for e in entries:
+        about = f" {e.item_id}" if e.item_id else ""
+        code = e.detail.get("archive_code")
+        lines.append(
+            f"{e.seq:>6}  {e.at}  {e.actor:<12} {e.action:<10}{about}"
+            + (f" {code}" if code else "")
+        )
+    return "\n".join(lines)

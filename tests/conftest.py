@@ -1,0 +1,88 @@
+"""Shared fixtures: a fresh data home per test, and the real `bureau` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from archive import home
+from archive.service import Archive
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self):
+        return json.loads(self.out)
+
+
+class Bureau:
+    """Runs `bureau --home HOME ...` in a subprocess, exactly as a user would."""
+
+    def __init__(self, root: Path, cwd: Path) -> None:
+        self.root = root
+        self.cwd = cwd
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.pop("BUREAU_HOME", None)
+        env["BUREAU_USER"] = env.get("BUREAU_TEST_USER", "tester")
+        return env
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "bureau.cli", "--home", str(self.root), *map(str, args)]
+
+    def __call__(self, *args: object, input: str | None = None) -> Result:
+        done = subprocess.run(
+            self.command(*map(str, args)),
+            cwd=self.cwd,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            input=input,
+            timeout=300,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    def ok(self, *args: object) -> Result:
+        result = self(*args)
+        assert result.code == 0, f"bureau {args} failed ({result.code}): {result.err}"
+        return result
+
+    def json(self, *args: object):
+        return self.ok(*args, "--json").json()
+
+    def fails(self, code: int, *args: object) -> Result:
+        result = self(*args)
+        assert result.code == code, (result.code, result.out, result.err)
+        assert "Traceback" not in result.err
+        return result
+
+
+@pytest.fixture
+def home_dir(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def bureau(home_dir: Path, tmp_path: Path) -> Bureau:
+    """The CLI bound to a freshly initialised data home."""
+    runner = Bureau(home_dir, tmp_path)
+    runner.ok("init")
+    return runner
+
+
+@pytest.fixture
+def archive(home_dir: Path):
+    """The service layer on a freshly initialised data home (for fast, in-process tests)."""
+    with Archive.init(home.DataHome(home_dir), actor="tester") as opened:
+        yield opened
