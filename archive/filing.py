@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from archive import audit, catalog, codes, docmeta, items
+from archive import audit, catalog, codes, docmeta, items, numbers
 from archive.config import Config
 from archive.errors import BadInput
 from archive.store import BlobStore, StoredBlob
@@ -57,6 +57,7 @@ class FilingRequest:
     template: str | None = None
     supersedes: str | None = None
     allow_duplicate: bool = False
+    number: tuple[str, int, int] | None = None  # a reserved register entry this item uses
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,8 @@ def file(
             if not store.exists(blob.sha256):  # swept between storing and locking
                 store.put_file(p.source.path)
         item_id = _insert(conn, config, meta, prepared, blobs, previous, actor)
+        if request.number:
+            numbers.mark_used(conn, request.number, item_id)
         row = conn.execute(f"SELECT {items.ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,))
         return FiledResult(items.load(conn, row.fetchall())[0])
 
@@ -196,6 +199,7 @@ def _insert(
             "sha256": blobs[0].sha256,
             "files": [b.sha256 for b in blobs],
             "supersedes": previous,
+            "doc_no": meta.doc_no,
         },
     )
     if previous:

@@ -74,4 +74,24 @@ MIGRATIONS: list[list[str]] = [
             hash TEXT NOT NULL
         )""",
     ],
+    # 2: the document-number register — every number a generator allocates, used or void.
+    [
+        """CREATE TABLE doc_numbers (
+            series TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            doc_no TEXT NOT NULL,
+            dept TEXT NOT NULL,
+            template TEXT,
+            status TEXT NOT NULL CHECK (status IN ('reserved', 'used', 'void')),
+            item_id TEXT REFERENCES items(id),
+            reason TEXT,
+            allocated_at TEXT NOT NULL,
+            allocated_by TEXT NOT NULL,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            PRIMARY KEY (series, year, n)
+        )""",
+        "CREATE INDEX doc_numbers_status ON doc_numbers(status)",
+    ],
 ]

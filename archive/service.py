@@ -11,9 +11,10 @@ import os
 import sqlite3
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from archive import audit, catalog, config, fixity, home, items, lookup
+from archive import audit, catalog, config, fixity, home, items, lookup, numbers
 from archive.errors import BadInput, HomeError, NotFound
 from archive.filing import FiledResult, FilingRequest
 from archive.filing import file as file_request
@@ -187,6 +188,32 @@ class Archive:
                 {"rendition": stored.rendition, "sha256": stored.sha256},
             )
         return item, stored, target
+
+    # -- the document-number register ----------------------------------------------------------
+
+    def allocate_number(
+        self, dept: str, template: str | None, lang: str, year: int | None = None
+    ) -> numbers.Number:
+        """Reserve the next document number of `dept`'s prefix for `template` documents."""
+        department = self.config.department(dept)
+        now = datetime.now(self.config.tz)
+        return numbers.allocate(
+            self.conn,
+            series=department.prefix("zh", template),
+            prefix=department.prefix(lang, template),
+            lang=lang,
+            year=year or now.year,
+            dept=department.code,
+            template=template,
+            actor=self.actor,
+            now=now,
+        )
+
+    def void_number(self, number: numbers.Number, reason: str) -> None:
+        numbers.void(self.conn, number.key, reason, self.actor)
+
+    def number_register(self, year: int | None = None) -> list[numbers.Number]:
+        return numbers.register(self.conn, year)
 
     # -- fixity and the audit trail ------------------------------------------------------------
 

@@ -1,0 +1,40 @@
+"""Schema migrations: an older data home is brought up to date in place, losing nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from archive import catalog
+from archive.migrations import MIGRATIONS
+from tests.conftest import Bureau
+from tests.factories import make_docx
+
+
+def downgrade_to_schema_1(path) -> None:
+    """Make the catalog look as the first release left it (before the number register)."""
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE doc_numbers")
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+
+
+def test_an_older_home_is_upgraded_in_place_keeping_its_items(bureau: Bureau, tmp_path):
+    doc = make_docx(tmp_path / "old.docx", title="Filed by the first release")
+    item = bureau.json(
+        "file", doc, "--kind", "notice", "--dept", "BGS", "--retention", "Y", "--date", "2026-01-05"
+    )
+    downgrade_to_schema_1(bureau.root / "catalog.sqlite")
+    assert bureau.json("upgrade") == {"schema_version": len(MIGRATIONS)}
+    assert bureau.json("show", item["id"])["sha256"] == item["sha256"]
+    assert bureau.json("audit", "verify")["ok"] is True
+    actions = [e["action"] for e in bureau.json("audit", "log")]
+    assert actions[-1] == "upgrade"
+
+
+def test_an_older_home_is_upgraded_on_first_use_by_any_command(bureau: Bureau):
+    downgrade_to_schema_1(bureau.root / "catalog.sqlite")
+    bureau.ok("list")
+    conn = sqlite3.connect(bureau.root / "catalog.sqlite")
+    assert catalog.schema_version(conn) == len(MIGRATIONS)
+    assert conn.execute("SELECT COUNT(*) FROM doc_numbers").fetchone()[0] == 0
