@@ -120,10 +120,10 @@ def file(
     blobs = [store.put_file(p.source.path) for p in prepared]
     with catalog.write(conn):
         if not request.allow_duplicate:
-            existing = conn.execute(
-                f"SELECT {items.ITEM_COLUMNS} FROM items WHERE sha256 = ? ORDER BY rowid LIMIT 1",
-                (blobs[0].sha256,),
-            ).fetchone()
+            renditions = [
+                b.sha256 for p, b in zip(prepared, blobs, strict=True) if p.role == "document"
+            ]
+            existing = _existing(conn, renditions)
             if existing:
                 return FiledResult(items.load(conn, [existing])[0], duplicate_of=existing["id"])
         previous = _superseded(conn, request.supersedes) if request.supersedes else None
@@ -206,6 +206,16 @@ def _insert(
         conn.execute("UPDATE items SET status = 'superseded' WHERE id = ?", (previous,))
         audit.append(conn, actor, "supersede", previous, {"superseded_by": item_id})
     return item_id
+
+
+def _existing(conn: sqlite3.Connection, renditions: list[str]) -> sqlite3.Row | None:
+    """The first item any of whose renditions has the same bytes as one of `renditions`."""
+    marks = ",".join("?" * len(renditions))
+    return conn.execute(
+        f"SELECT {items.ITEM_COLUMNS} FROM items WHERE id IN (SELECT item_id FROM files "
+        f"WHERE role = 'document' AND sha256 IN ({marks})) ORDER BY rowid LIMIT 1",
+        renditions,
+    ).fetchone()
 
 
 def _next_item_no(conn: sqlite3.Connection, fonds: str, meta: Metadata) -> int:

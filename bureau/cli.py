@@ -17,12 +17,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
+from generators.check import check_template
+
 from archive import home
 from archive.errors import BadInput, BureauError
 from archive.filing import FilingRequest, Source
 from archive.service import Archive
 from archive.vocab import CLASSIFICATIONS, RETENTIONS
 from bureau import text
+from bureau.batch import generate_batch
+from bureau.generate import find_template, generate_one, load_data, templates_for
+from bureau.template_install import install
+from generators.batch_input import write_errors_csv
+from generators.catalog import builtin_templates_dir
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -97,6 +104,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="only the newest N entries")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_audit_log)
+
+    templates = commands.add_parser("templates", help="the document templates")
+    template_commands = templates.add_subparsers(dest="templates_command", metavar="ACTION")
+    template_commands.required = True
+    p = template_commands.add_parser("list", help="list the templates")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_templates_list)
+    p = template_commands.add_parser("show", help="show a template's fields")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_templates_show)
+    p = template_commands.add_parser("check", help="check a new or edited template folder")
+    p.add_argument("path", type=Path)
+    p.set_defaults(handler=cmd_templates_check)
+    p = template_commands.add_parser("add", help="check a template and install it in the home")
+    p.add_argument("path", type=Path)
+    p.add_argument("--replace", action="store_true", help="replace an installed template")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_templates_add)
+
+    p = commands.add_parser("generate", help="generate documents from a template and file them")
+    p.add_argument("template", metavar="NAME")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", type=Path, metavar="FILE", help="field values (.yaml or .json)")
+    source.add_argument(
+        "--batch", type=Path, metavar="FILE", help="one document per row (.csv, .xlsx)"
+    )
+    p.add_argument("--dept", required=True, help="the issuing department's code")
+    p.add_argument("--lang", choices=("en", "zh"), help="document language (default: the home's)")
+    p.add_argument("--classification", metavar="LEVEL", help="|".join(CLASSIFICATIONS))
+    p.add_argument("--pdf", action="store_true", help="also make the PDF (the official rendition)")
+    p.add_argument(
+        "--all-or-nothing",
+        action="store_true",
+        help="with --batch: no document unless every row is valid",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_generate)
+
+    p = commands.add_parser("numbers", help="the document-number register")
+    p.add_argument("--year", type=int)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_numbers)
 
     p = commands.add_parser("gc", help="remove what interrupted filings left in the store")
     p.add_argument("--grace", type=float, help="seconds a leftover must be old (default: config)")
@@ -192,6 +242,95 @@ def cmd_gc(args: argparse.Namespace) -> int:
         grace = archive.config.orphan_grace_seconds if args.grace is None else args.grace
         removed = archive.sweep(grace)
     _emit(args, {"removed": removed}, f"removed {len(removed)} leftover file(s)")
+    return 0
+
+
+def cmd_templates_list(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        found = sorted(templates_for(archive).values(), key=lambda t: t.name)
+    data = [
+        {
+            "name": t.name,
+            "title": t.title,
+            "languages": list(t.languages),
+            "kind": t.kind,
+            "departments": list(t.departments),
+            "builtin": t.path.parent == builtin_templates_dir(),
+        }
+        for t in found
+    ]
+    _emit(args, data, text.template_table(found))
+    return 0
+
+
+def cmd_templates_show(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        template = find_template(archive, args.name)
+    _emit(args, template.to_json(), text.template_details(template))
+    return 0
+
+
+def cmd_templates_check(args: argparse.Namespace) -> int:
+    if not args.path.is_dir():
+        raise BadInput(f"{args.path}: not a template folder")
+    problems = check_template(args.path)
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print(f"{args.path}: OK")
+    return 1 if problems else 0
+
+
+def cmd_templates_add(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        template = install(archive, args.path, args.replace)
+    _emit(args, template.to_json(), f"installed template {template.name!r}")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        template = find_template(archive, args.template)
+        if args.data:
+            data = load_data(args.data)
+            result = generate_one(
+                archive, template, data, args.dept, args.lang, args.classification, args.pdf
+            )
+            item = result.item.to_json() | {"duplicate_of": result.duplicate_of}
+            _emit(
+                args,
+                item,
+                f"generated {item['doc_no'] or item['title']}: filed "
+                f"{item['archive_code']} ({', '.join(item['renditions'])})",
+            )
+            return 0
+        summary = generate_batch(
+            archive,
+            template,
+            args.batch,
+            args.dept,
+            args.lang,
+            args.classification,
+            args.pdf,
+            args.all_or_nothing,
+        )
+    if summary.failed:
+        write_errors_csv(args.batch.with_suffix(".errors.csv"), summary.failed)
+    else:
+        args.batch.with_suffix(".errors.csv").unlink(missing_ok=True)
+    if args.json:
+        summary.write_json(sys.stdout)
+    else:
+        print(text.batch_summary(summary, args.batch.with_suffix(".errors.csv")))
+    if not summary.failed:
+        return 0
+    return 1 if summary.generated else 2
+
+
+def cmd_numbers(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        register = archive.number_register(args.year)
+    _emit(args, [n.to_json() for n in register], text.number_table(register))
     return 0
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from archive.audit import Entry
 from archive.items import Item
+from archive.numbers import Number
 
 if TYPE_CHECKING:
     from archive.service import VerifyReport
+    from bureau.batch import Summary
+    from generators.catalog import Template
 
 
 def item_details(item: Item) -> str:
@@ -73,4 +77,54 @@ def audit_table(entries: Sequence[Entry]) -> str:
             f"{e.seq:>6}  {e.at}  {e.actor:<12} {e.action:<10}{about}"
             + (f" {code}" if code else "")
         )
+    return "\n".join(lines)
+
+
+def template_table(found: Sequence[Template]) -> str:
+    if not found:
+        return "no templates"
+    width = max(len(t.name) for t in found)
+    lines = [
+        f"{t.name:<{width}}  {'/'.join(t.languages):<5}  {t.title.get('en', '')} "
+        f"({t.title.get('zh', '')})"
+        for t in found
+    ]
+    return "\n".join(lines)
+
+
+def template_details(template: Template) -> str:
+    lines = [
+        f"{template.name}: {template.title.get('en', '')} / {template.title.get('zh', '')}",
+        f"  kind {template.kind}; languages {', '.join(template.languages)}; "
+        f"classification {template.classification}; retention {template.retention}",
+        f"  issued by {', '.join(template.departments) or 'any department'}",
+        "  fields:",
+    ]
+    for f in template.fields:
+        mark = "required" if f.required else "optional"
+        lines.append(f"    {f.name} ({f.type}, {mark}): {f.description}")
+        for c in f.columns:
+            lines.append(f"      - {c.name} ({c.type}): {c.description}")
+    return "\n".join(lines)
+
+
+def number_table(register: Sequence[Number]) -> str:
+    if not register:
+        return "no document numbers allocated"
+    lines = []
+    for n in register:
+        what = f"item {n.item_id}" if n.item_id else (n.reason or "")
+        lines.append(f"{n.doc_no:<28} {n.status:<8} {n.dept:<4} {n.template or '':<12} {what}")
+    return "\n".join(lines)
+
+
+def batch_summary(summary: Summary, errors_csv: Path) -> str:
+    lines = [f"generated {summary.generated} document(s)"]
+    if summary.failed:
+        lines.append(f"{len(summary.failed)} problem(s), also written to {errors_csv}:")
+        for f in summary.failed[:50]:
+            where = f"row {f['row']}" + (f", field {f['field']}" if f["field"] else "")
+            lines.append(f"  {where}: {f['reason']}")
+        if len(summary.failed) > 50:
+            lines.append(f"  ... and {len(summary.failed) - 50} more")
     return "\n".join(lines)

@@ -1,0 +1,162 @@
+"""Batch generation: one document per spreadsheet row, streaming, with per-row failures.
+
+Rows are read one at a time and processed in chunks (one LibreOffice run per chunk), so
+memory does not grow with the row count; the filed items are spooled to a temporary file
+rather than kept in a list. A row that fails is reported with its row number as the
+spreadsheet shows it, its field and the reason, and the other rows go on — unless
+`all_or_nothing`, which validates every row first and generates nothing if any is invalid.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from archive.errors import BadInput, BureauError
+from archive.service import Archive
+from bureau.generate import Job, Workspace, chunks
+from generators import batch_input, catalog
+from generators.fields import FieldError, FieldErrors
+from generators.progress import Progress
+
+CHUNK = 50
+
+
+@dataclass
+class Summary:
+    """What a batch did: the count, the failures, and a spool of the filed items (JSON lines)."""
+
+    generated: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    spool: IO[str] = field(default_factory=lambda: tempfile.TemporaryFile("w+", encoding="utf-8"))  # noqa: SIM115 — lives as long as the summary
+
+    def add_item(self, item: dict[str, Any]) -> None:
+        self.spool.write(json.dumps(item, ensure_ascii=False) + "\n")
+        self.generated += 1
+
+    def fail(self, row: int, field_name: str, reason: str) -> None:
+        self.failed.append({"row": row, "field": field_name, "reason": reason})
+
+    def items(self) -> Iterator[str]:
+        self.spool.seek(0)
+        for line in self.spool:
+            yield line.rstrip("\n")
+
+    def write_json(self, out: IO[str]) -> None:
+        """The summary as one JSON document, streamed: items are never all in memory."""
+        out.write(f'{{\n  "generated": {self.generated},\n  "failed": ')
+        out.write(json.dumps(self.failed, ensure_ascii=False))
+        out.write(',\n  "items": [')
+        for n, line in enumerate(self.items()):
+            out.write(("," if n else "") + "\n    " + line)
+        out.write("\n  ]\n}\n")
+
+
+def generate_batch(
+    archive: Archive,
+    template: catalog.Template,
+    path: Path,
+    dept: str,
+    lang: str | None,
+    classification: str | None,
+    pdf: bool,
+    all_or_nothing: bool = False,
+    progress_stream: IO[str] | None = None,
+) -> Summary:
+    """Generate one document per row of `path` (.csv or .xlsx); BadInput for a bad file."""
+    archive.config.department(dept)  # an unknown department is a bad command, not 1,000 bad rows
+    summary = Summary()
+    with Workspace(archive, pdf, chunk_size=CHUNK) as generator:
+
+        def jobs() -> Iterator[tuple[int, Job]]:
+            for row in batch_input.iter_rows(path):
+                job = _job(generator, template, row, dept, lang, classification, summary)
+                if job is not None:
+                    yield row.number, job
+
+        if all_or_nothing:
+            for _ in jobs():
+                pass
+            if summary.failed:
+                return summary
+        rows_seen = 0
+        with Progress(None, f"generating {template.name}", progress_stream or sys.stderr) as bar:
+            for chunk in chunks(jobs(), CHUNK):
+                rows_seen += len(chunk)
+                _run_chunk(generator, chunk, pdf, summary)
+                bar.advance(len(chunk))
+        if rows_seen == 0 and not summary.failed:
+            raise BadInput(f"{path.name}: no data rows below the header")
+    return summary
+
+
+def _job(generator, template, row, dept, lang, classification, summary) -> Job | None:
+    if row.problem:
+        summary.fail(row.number, "", row.problem)
+        return None
+    try:
+        data = _row_data(template, row.values)
+        return generator.job(template, data, dept, lang, classification, row=row.number)
+    except FieldErrors as exc:
+        for error in exc.errors:
+            summary.fail(row.number, error.field, error.reason)
+    except FieldError as exc:
+        summary.fail(row.number, exc.field, exc.reason)
+    except BadInput as exc:
+        summary.fail(row.number, getattr(exc, "field", ""), str(exc))
+    return None
+
+
+def _row_data(template: catalog.Template, values: dict[str, str | None]) -> dict[str, Any]:
+    """A row's cells as field values: lists split, tables parsed, empty cells left out."""
+    data: dict[str, Any] = {}
+    for name, cell in values.items():
+        if cell is None or not str(cell).strip():
+            continue
+        declared = template.field(name)
+        if declared is not None and declared.type == "list":
+            data[name] = batch_input.split_list(cell)
+        elif declared is not None and declared.type == "table":
+            try:
+                data[name] = batch_input.parse_table_cell(cell)
+            except BadInput as exc:
+                raise FieldError(name, str(exc)) from None
+        else:
+            data[name] = cell
+    return data
+
+
+def _run_chunk(generator, chunk: list[tuple[int, Job]], pdf: bool, summary: Summary) -> None:
+    rendered = []
+    for row, job in chunk:
+        try:
+            rendered.append((row, generator.render(job)))
+        except BureauError as exc:
+            summary.fail(row, "", str(exc))
+    if pdf and rendered:
+        failures = generator.to_pdf([r for _, r in rendered])
+        kept = []
+        for index, (row, r) in enumerate(rendered):
+            if index in failures:
+                generator.abandon(r, failures[index])
+                summary.fail(row, "pdf", failures[index])
+            else:
+                kept.append((row, r))
+        rendered = kept
+    for row, r in rendered:
+        try:
+            result = generator.file(r)
+        except BureauError as exc:
+            summary.fail(row, "", str(exc))
+            continue
+        finally:
+            generator.cleanup(r)
+        if result.duplicate_of:
+            summary.fail(row, "", f"identical to item {result.duplicate_of}, already filed")
+        else:
+            summary.add_item(result.item.to_json())

@@ -1,0 +1,343 @@
+"""Generating documents: template + data -> numbered DOCX (and PDF) filed as one item.
+
+This is where the generators and the archive meet: validate the data, reserve a document
+number, render, embed the item's metadata, convert, and file both renditions. Any failure
+after the number was reserved voids it with the reason, so the register has no silent gaps.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from archive.docmeta import PROPERTY_PREFIX
+from archive.errors import BadInput, BureauError
+from archive.filing import FiledResult, FilingRequest, Source
+from archive.numbers import Number
+from archive.service import Archive
+from archive.vocab import classification as parse_classification
+from generators import catalog, docprops, fields, render
+from generators.pdf import PdfConverter
+
+
+def templates_for(archive: Archive) -> dict[str, catalog.Template]:
+    """The built-in templates and those added to this data home."""
+    return catalog.discover([catalog.builtin_templates_dir(), archive.home.folder("templates")])
+
+
+def find_template(archive: Archive, name: str) -> catalog.Template:
+    found = templates_for(archive)
+    if name not in found:
+        raise BadInput(f"no template {name!r}: known templates are {', '.join(sorted(found))}")
+    return found[name]
+
+
+def load_data(path: Path) -> dict[str, Any]:
+    """The field values in a .yaml/.yml/.json file, as a mapping; BadInput otherwise."""
+    suffix = path.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".json"):
+        raise BadInput(f"{path.name}: data must be a .yaml or .json file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path}: cannot read: {exc}") from None
+    try:
+        data = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BadInput(f"{path.name}: not valid {suffix[1:].upper()}: {first}") from None
+    if not isinstance(data, dict):
+        raise BadInput(f"{path.name}: must be a mapping of field names to values")
+    return data
+
+
+@dataclass
+class Job:
+    """One document to generate: the template, the validated values and where it goes."""
+
+    template: catalog.Template
+    values: dict[str, Any]
+    dept: str
+    lang: str
+    classification: str
+
+
+@dataclass
+class Rendered:
+    job: Job
+    number: Number | None
+    docx: Path
+    title: str
+    day: date
+    pdf: Path | None = None
+
+
+@dataclass
+class Generator:
+    """Generates and files documents for one data home."""
+
+    archive: Archive
+    workdir: Path
+    converter: PdfConverter | None = None
+    _seq: int = field(default=0)
+
+    def job(
+        self,
+        template: catalog.Template,
+        data: Mapping[str, Any],
+        dept: str,
+        lang: str | None,
+        classification: str | None,
+        row: int | None = None,
+    ) -> Job:
+        """Validate everything about one document before anything is reserved or written."""
+        department = self.archive.config.department(dept)
+        if not template.allows_department(department.code):
+            allowed = ", ".join(template.departments)
+            raise BadInput(
+                f"template {template.name!r} is issued by {allowed}, not by {department.code}"
+            )
+        language = lang or self.archive.config.language
+        template.docx_path(language)  # BadInput if the template lacks the language
+        level = parse_classification(classification or template.classification)
+        values = fields.validate(template, data, row=row)
+        return Job(template, values, department.code, language, level)
+
+    def render(self, job: Job) -> Rendered:
+        """Reserve a number (for numbered templates) and write the DOCX with its metadata."""
+        number = None
+        if job.template.numbered:
+            number = self.archive.allocate_number(job.dept, job.template.name, job.lang)
+        try:
+            return self._render(job, number)
+        except BaseException as exc:
+            if number:
+                self.archive.void_number(number, f"rendering failed: {_reason(exc)}")
+            raise
+
+    def _render(self, job: Job, number: Number | None) -> Rendered:
+        config = self.archive.config
+        department = config.department(job.dept)
+        day = _document_date(job, datetime.now(config.tz).date())
+        context = render.DocContext(
+            date=day,
+            lang=job.lang,
+            number=number.doc_no if number else "",
+            org=config.org(job.lang),
+            organ=_organ(config.org(job.lang), department.name(job.lang), job.lang),
+            dept_code=department.code,
+            dept_name=department.name(job.lang),
+            classification=job.classification,
+            classification_mark=render.classification_mark(job.classification, job.lang),
+            printed_by=_organ(config.org(job.lang), department.name(job.lang), job.lang),
+        )
+        title = item_title(job)
+        body = render.render_docx(job.template, job.values, context, job.lang)
+        props = {
+            "kind": job.template.kind,
+            "dept": job.dept,
+            "title": title,
+            "date": day.isoformat(),
+            "classification": job.classification,
+            "retention": job.template.retention,
+            "doc_no": number.doc_no if number else "",
+            "template": job.template.name,
+        }
+        body = docprops.set_custom_properties(
+            body, {f"{PROPERTY_PREFIX}{k}": v for k, v in props.items() if v}, title=title
+        )
+        self._seq += 1
+        path = self.workdir / f"{job.template.name}-{self._seq:06d}.docx"
+        path.write_bytes(body)
+        return Rendered(job, number, path, title, day)
+
+    def to_pdf(self, batch: list[Rendered]) -> dict[int, str]:
+        """Convert a batch with one LibreOffice run; returns failures by batch index."""
+        assert self.converter is not None
+        results = self.converter.convert_many([r.docx for r in batch], self.workdir)
+        failures = {}
+        for index, (rendered, result) in enumerate(zip(batch, results, strict=True)):
+            if result.ok and result.pdf is not None:
+                rendered.pdf = result.pdf
+                _embed_pdf_metadata(result.pdf, rendered)
+            else:
+                failures[index] = f"PDF conversion failed: {result.error or result.status}"
+        return failures
+
+    def file(self, rendered: Rendered) -> FiledResult:
+        """File the renditions as one item; the PDF, when there is one, is the official one."""
+        job = rendered.job
+        documents = [Source(rendered.docx, _file_name(rendered, "docx"))]
+        if rendered.pdf:
+            documents.append(Source(rendered.pdf, _file_name(rendered, "pdf")))
+        request = FilingRequest(
+            documents=documents,
+            official="pdf" if rendered.pdf else "docx",
+            kind=job.template.kind,
+            dept=job.dept,
+            title=rendered.title,
+            date=rendered.day.isoformat(),
+            classification=job.classification,
+            retention=job.template.retention,
+            doc_no=rendered.number.doc_no if rendered.number else None,
+            template=job.template.name,
+            number=rendered.number.key if rendered.number else None,
+        )
+        try:
+            result = self.archive.file(request)
+        except BaseException as exc:
+            self.abandon(rendered, f"filing failed: {_reason(exc)}")
+            raise
+        if result.duplicate_of:
+            self.abandon(rendered, f"identical to item {result.duplicate_of}, already filed")
+        return result
+
+    def abandon(self, rendered: Rendered, reason: str) -> None:
+        """Give up on a rendered document: void its number and remove its files."""
+        if rendered.number:
+            self.archive.void_number(rendered.number, reason)
+        for path in (rendered.docx, rendered.pdf):
+            if path:
+                path.unlink(missing_ok=True)
+
+    def cleanup(self, rendered: Rendered) -> None:
+        for path in (rendered.docx, rendered.pdf):
+            if path:
+                path.unlink(missing_ok=True)
+
+
+def generate_one(
+    archive: Archive,
+    template: catalog.Template,
+    data: Mapping[str, Any],
+    dept: str,
+    lang: str | None,
+    classification: str | None,
+    pdf: bool,
+) -> FiledResult:
+    """Generate, convert (with `pdf`) and file one document."""
+    with Workspace(archive, pdf) as generator:
+        job = generator.job(template, data, dept, lang, classification)
+        rendered = generator.render(job)
+        if pdf:
+            try:
+                failures = generator.to_pdf([rendered])
+            except BaseException as exc:
+                generator.abandon(rendered, _reason(exc))
+                raise
+            if failures:
+                generator.abandon(rendered, failures[0])
+                raise PdfFailed(failures[0])
+        return generator.file(rendered)
+
+
+class PdfFailed(BureauError):
+    """LibreOffice could not convert the document (exit 1)."""
+
+
+class Workspace:
+    """A private temporary folder and, for PDF output, one LibreOffice converter."""
+
+    def __init__(self, archive: Archive, pdf: bool, chunk_size: int = 100) -> None:
+        self.archive = archive
+        self.pdf = pdf
+        self.chunk_size = chunk_size
+
+    def __enter__(self) -> Generator:
+        self.tmp = tempfile.TemporaryDirectory(prefix="bureau-generate-")
+        converter = PdfConverter(chunk_size=self.chunk_size) if self.pdf else None
+        if converter:
+            converter.__enter__()
+        self.generator = Generator(self.archive, Path(self.tmp.name), converter)
+        return self.generator
+
+    def __exit__(self, *exc: object) -> None:
+        if self.generator.converter:
+            self.generator.converter.__exit__(*exc)
+        self.tmp.cleanup()
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)\}")
+
+
+def item_title(job: Job) -> str:
+    """The archival title: the `title` field if the template has one, else its item_title."""
+    if str(job.values.get("title") or "").strip():
+        return str(job.values["title"])
+    pattern = (job.template.item_title or {}).get(job.lang) or job.template.title.get(job.lang)
+    pattern = pattern or job.template.name
+
+    def value(match: re.Match[str]) -> str:
+        shown = render.display(job.values.get(match[1]), job.lang)
+        return str(shown) if not isinstance(shown, list | dict) else ""
+
+    return " ".join(_PLACEHOLDER.sub(value, pattern).split()) or job.template.name
+
+
+def _document_date(job: Job, today: date) -> date:
+    """The document's date: its issue date when the template has one, else today."""
+    for name in ("date", "issue_date"):
+        value = job.values.get(name)
+        if isinstance(value, date):
+            return value
+    return today
+
+
+def _organ(org: str, dept_name: str, lang: str) -> str:
+    return f"{org}{dept_name}" if lang == "zh" else f"{dept_name}, {org}"
+
+
+def _file_name(rendered: Rendered, extension: str) -> str:
+    stem = rendered.number.doc_no if rendered.number else rendered.title
+    safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", stem).strip(" .") or rendered.job.template.name
+    return f"{safe[:120]}.{extension}"
+
+
+def _embed_pdf_metadata(pdf: Path, rendered: Rendered) -> None:
+    """Write the item's metadata into the PDF's document information dictionary."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(str(pdf)))
+    job = rendered.job
+    info = {
+        "/Title": rendered.title,
+        f"/{PROPERTY_PREFIX}kind": job.template.kind,
+        f"/{PROPERTY_PREFIX}dept": job.dept,
+        f"/{PROPERTY_PREFIX}date": rendered.day.isoformat(),
+        f"/{PROPERTY_PREFIX}classification": job.classification,
+        f"/{PROPERTY_PREFIX}retention": job.template.retention,
+        f"/{PROPERTY_PREFIX}template": job.template.name,
+    }
+    if rendered.number:
+        info[f"/{PROPERTY_PREFIX}doc_no"] = rendered.number.doc_no
+    writer.add_metadata(info)
+    tmp = pdf.with_suffix(".meta.pdf")
+    with tmp.open("wb") as out:
+        writer.write(out)
+    tmp.replace(pdf)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+def chunks(iterable: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for element in iterable:
+        batch.append(element)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
