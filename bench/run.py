@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-BENCHMARKS = ["bench.bench_filing"]
+BENCHMARKS = ["bench.bench_filing", "bench.bench_generate"]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 

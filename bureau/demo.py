@@ -7,6 +7,7 @@ verifies them. Every step prints the command it runs.
 
 from __future__ import annotations
 
+import csv
 import shlex
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 import docx
+import yaml
 
 HOME = Path("demo-home").absolute()
 
@@ -87,15 +89,147 @@ def write_docx(path: Path, title: str, body: str) -> Path:
     return path
 
 
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def sample(name: str, lang: str, **changes: object) -> dict:
+    path = TEMPLATES / name / ("sample.yaml" if lang == "en" else f"sample.{lang}.yaml")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data.update(changes)
+    return data
+
+
+def save(folder: Path, name: str, data: dict) -> Path:
+    path = folder / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def certificates_csv(path: Path, count: int) -> Path:
+    """A registrar's spreadsheet of graduates, with one row a secretary got wrong."""
+    header = [
+        "holder_name",
+        "sex",
+        "birth_date",
+        "id_number",
+        "school",
+        "programme",
+        "study_start",
+        "study_end",
+        "certificate_number",
+        "issue_date",
+    ]
+    surnames, given = "王李张刘陈杨赵黄周吴", "明华芳军敏静磊洋艳杰"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for n in range(count):
+            birth = "2008-02-30" if n == 7 else f"2008-{n % 12 + 1:02d}-{n % 27 + 1:02d}"
+            writer.writerow(
+                [
+                    surnames[n % 10] + given[(n * 3) % 10],
+                    "男女"[n % 2],
+                    birth,
+                    f"33010220080{n:07d}"[:18],
+                    "某市第一职业高级中学",
+                    ["数控技术应用", "会计事务", "计算机应用"][n % 3],
+                    "2023-09-01",
+                    "2026-06-30",
+                    f"3301002026{n:05d}",
+                    "2026-07-01",
+                ]
+            )
+    return path
+
+
 def main() -> int:
     if HOME.exists():
         if not (HOME / "config.yaml").is_file():
             raise SystemExit(f"{HOME} exists and is not a demo data home: move it away first")
         shutil.rmtree(HOME)
     run("init", "--org", "City Education Bureau", "--fonds", "J042")
+    run("templates", "list")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        for name, dept, kind, retention, day, title, body in DOCUMENTS:
+        # Secretaries: official documents from templates, as DOCX and PDF.
+        run(
+            "generate",
+            "notice",
+            "--data",
+            save(folder, "notice.zh.yaml", sample("notice", "zh")),
+            "--dept",
+            "BGS",
+            "--lang",
+            "zh",
+            "--pdf",
+        )
+        run(
+            "generate",
+            "notice",
+            "--dept",
+            "JJK",
+            "--pdf",
+            "--data",
+            save(folder, "notice.yaml", sample("notice", "en")),
+        )
+        run(
+            "generate",
+            "approval",
+            "--dept",
+            "ZCK",
+            "--lang",
+            "zh",
+            "--pdf",
+            "--data",
+            save(folder, "approval.yaml", sample("approval", "zh")),
+        )
+        run(
+            "generate",
+            "budget",
+            "--dept",
+            "JCK",
+            "--pdf",
+            "--data",
+            save(folder, "budget.yaml", sample("budget", "en")),
+        )
+        run(
+            "generate",
+            "certificate-teacher-qualification",
+            "--dept",
+            "JXX",
+            "--lang",
+            "zh",
+            "--pdf",
+            "--data",
+            save(folder, "tq.yaml", sample("certificate-teacher-qualification", "zh")),
+        )
+        grads = certificates_csv(folder / "graduates.csv", 30)
+        run(
+            "generate",
+            "certificate-graduation",
+            "--batch",
+            grads,
+            "--dept",
+            "ZCK",
+            "--lang",
+            "zh",
+            "--pdf",
+            check=False,
+        )
+        print((folder / "graduates.errors.csv").read_text(encoding="utf-8-sig").rstrip())
+        bad = sample("budget", "en")
+        bad["items"][0]["amount"] = "-100"
+        run(
+            "generate",
+            "budget",
+            "--dept",
+            "JCK",
+            "--data",
+            save(folder, "bad.yaml", bad),
+            check=False,
+        )
+        # Archivists: documents from elsewhere, corrections, retrieval.
+        for name, dept, kind, retention, day, title, body in DOCUMENTS[:3]:
             path = write_docx(folder / name, title, body)
             run(
                 "file",
@@ -109,30 +243,6 @@ def main() -> int:
                 "--date",
                 day,
             )
-        attachment = write_docx(
-            folder / "附件 学校名单.docx", "附件：学校名单", "第一中学、第二中学"
-        )
-        main_doc = write_docx(
-            folder / "minutes.docx",
-            "Minutes of the bureau office meeting",
-            "Present: the director and the heads of the sections.",
-        )
-        run(
-            "file",
-            main_doc,
-            "--attach",
-            attachment,
-            "--dept",
-            "BGS",
-            "--kind",
-            "minutes",
-            "--retention",
-            "Y",
-            "--date",
-            "2026-06-01",
-            "--doc-no",
-            "CEB-BGS [2026] No. 7",
-        )
         correction = write_docx(
             folder / "notice-safety-v2.docx",
             "Notice on the spring school safety inspections (corrected)",
@@ -150,43 +260,28 @@ def main() -> int:
             "--date",
             "2026-03-02",
             "--supersedes",
-            "J042-WS·2026-D30-BGS-0001",
+            "J042-WS·2026-D30-BGS-0002",
         )
+        run("list", "--limit", "12")
+        run("numbers")
+        run("show", "市教办〔2026〕1号")
+        run("get", "市教办〔2026〕1号", "--out", Path.cwd() / "demo-notice.pdf", "--force")
         run(
-            "file",
-            folder / "notice-safety.docx",
-            "--dept",
-            "BGS",
-            "--kind",
-            "notice",
-            "--retention",
-            "D30",
-            "--date",
-            "2026-03-02",
+            "get",
+            "市教办〔2026〕1号",
+            "--rendition",
+            "docx",
+            "--out",
+            Path.cwd() / "demo-notice.docx",
+            "--force",
         )
-        run("list")
-        run("show", "CEB-BGS [2026] No. 7")
-        run("get", "J042-WS·2026-D30-JXX-0001", "--out", folder, "--force")
-        bad = folder / "broken.pdf"
-        bad.write_bytes(b"%PDF-1.7 this is not really a PDF")
-        run(
-            "file",
-            bad,
-            "--dept",
-            "BGS",
-            "--kind",
-            "notice",
-            "--retention",
-            "D10",
-            "--date",
-            "2026-01-01",
-            "--title",
-            "Broken",
-            check=False,
-        )
+    # Auditors: fixity and the trail.
     run("audit", "verify")
     run("audit", "log", "--limit", "5")
-    print(f"\nThe demo's data home is {HOME}; try: .venv/bin/bureau --home demo-home list")
+    print(
+        f"\nThe demo's data home is {HOME}; the generated notice is in demo-notice.pdf and "
+        "demo-notice.docx.\nTry: .venv/bin/bureau --home demo-home list"
+    )
     return 0
 
 

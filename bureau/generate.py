@@ -24,7 +24,7 @@ from archive.filing import FiledResult, FilingRequest, Source
 from archive.numbers import Number
 from archive.service import Archive
 from archive.vocab import classification as parse_classification
-from generators import catalog, docprops, fields, render
+from generators import catalog, fields, render
 from generators.pdf import PdfConverter
 
 
@@ -142,7 +142,6 @@ class Generator:
             printed_by=_organ(config.org(job.lang), department.name(job.lang), job.lang),
         )
         title = item_title(job)
-        body = render.render_docx(job.template, job.values, context, job.lang)
         props = {
             "kind": job.template.kind,
             "dept": job.dept,
@@ -153,8 +152,13 @@ class Generator:
             "doc_no": number.doc_no if number else "",
             "template": job.template.name,
         }
-        body = docprops.set_custom_properties(
-            body, {f"{PROPERTY_PREFIX}{k}": v for k, v in props.items() if v}, title=title
+        body = render.render_docx(
+            job.template,
+            job.values,
+            context,
+            job.lang,
+            properties={f"{PROPERTY_PREFIX}{k}": v for k, v in props.items() if v},
+            title=title,
         )
         self._seq += 1
         path = self.workdir / f"{job.template.name}-{self._seq:06d}.docx"

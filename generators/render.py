@@ -28,7 +28,7 @@ from archive.errors import BadInput
 from archive.vocab import CLASSIFICATION_ZH
 from generators import compute
 from generators.catalog import Template
-from generators.docprops import repack
+from generators.docprops import repack, set_custom_properties
 from generators.fields import empty_value
 
 MONTHS_EN = (
@@ -235,8 +235,16 @@ def make_environment() -> SandboxedEnvironment:
     return env
 
 
-def render_docx(template: Template, values: Mapping[str, Any], doc: DocContext, lang: str) -> bytes:
-    """The template's `lang` DOCX rendered with validated `values`, as deterministic bytes.
+def render_docx(
+    template: Template,
+    values: Mapping[str, Any],
+    doc: DocContext,
+    lang: str,
+    properties: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> bytes:
+    """The template's `lang` DOCX rendered with validated `values`, as deterministic bytes,
+    carrying `properties` as custom document properties and `title` as its core title.
 
     TemplateError (a BadInput) when the template is broken or reaches outside the sandbox.
     """
@@ -253,4 +261,6 @@ def render_docx(template: Template, values: Mapping[str, Any], doc: DocContext, 
         raise TemplateError(f"{path}: {type(exc).__name__}: {exc}") from None
     out = io.BytesIO()
     docx.save(out)
-    return repack(out.getvalue())
+    if properties is None and title is None:
+        return repack(out.getvalue())
+    return set_custom_properties(out.getvalue(), properties or {}, title=title)
