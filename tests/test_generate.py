@@ -404,3 +404,28 @@ def test_json_summary_of_a_batch_is_one_document(bureau: Bureau, tmp_path):
         "--json",
     ).out
     assert json.loads(out)["generated"] == 2
+
+
+def test_hostile_values_give_a_docx_and_pdf_libreoffice_opens_showing_them(bureau, tmp_path):
+    data = yaml.safe_load(sample("notice", "zh").read_text(encoding="utf-8"))
+    data["title"] = "关于<审计> & \"复核\" 'A&B' {{ 7*7 }} 的通知 🎓"
+    data["body"] = "一、总体要求\n" + ("很长的正文。" * 1700) + "\n{% for x in y %}"
+    item = bureau.json(
+        "generate",
+        "notice",
+        "--data",
+        data_file(tmp_path, data),
+        "--dept",
+        "BGS",
+        "--lang",
+        "zh",
+        "--pdf",
+    )
+    text = docx_text(fetch(bureau, item["id"], tmp_path, "docx"))
+    assert data["title"] in text and "{% for x in y %}" in text
+    assert text.count("很长的正文。") == 1700
+    pdf_text = "".join(
+        p.extract_text() for p in PdfReader(str(fetch(bureau, item["id"], tmp_path, "pdf"))).pages
+    )
+    assert "关于<审计> & \"复核\" 'A&B' {{ 7*7 }} 的通知" in pdf_text
+    assert "{% for x in y %}" in pdf_text
