@@ -429,3 +429,14 @@ def test_hostile_values_give_a_docx_and_pdf_libreoffice_opens_showing_them(burea
     )
     assert "关于<审计> & \"复核\" 'A&B' {{ 7*7 }} 的通知" in pdf_text
     assert "{% for x in y %}" in pdf_text
+
+
+def test_missing_libreoffice_says_how_to_install_it_and_uses_no_number(bureau, tmp_path):
+    os.environ["BUREAU_SOFFICE"] = str(tmp_path / "no-such-soffice")
+    try:
+        result = bureau("generate", "notice", "--data", sample("notice"), "--dept", "BGS", "--pdf")
+    finally:
+        del os.environ["BUREAU_SOFFICE"]
+    assert result.code == 1 and "apt-get install libreoffice" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert bureau.json("numbers") == [] and bureau.json("list") == []
