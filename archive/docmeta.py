@@ -44,6 +44,7 @@ class DocInfo:
     rendition: str
     media_type: str
     properties: dict[str, str] = field(default_factory=dict)
+    sealed: bool = False
 
 
 def rendition_of(path: Path) -> str:
@@ -58,7 +59,8 @@ def inspect(path: Path) -> DocInfo:
     if kind == "docx":
         return DocInfo("docx", DOCX_MEDIA_TYPE, _docx_properties(path))
     if kind == "pdf":
-        return DocInfo("pdf", PDF_MEDIA_TYPE, _pdf_properties(path))
+        properties, sealed = _pdf_properties(path)
+        return DocInfo("pdf", PDF_MEDIA_TYPE, properties, sealed)
     raise BadInput(f"{path.name}: only .docx and .pdf documents can be filed")
 
 
@@ -162,7 +164,7 @@ def _docx_custom(root: ET.Element | None) -> dict[str, str]:
     return props
 
 
-def _pdf_properties(path: Path) -> dict[str, str]:
+def _pdf_properties(path: Path) -> tuple[dict[str, str], bool]:
     with path.open("rb") as stream:
         head = stream.read(1024)
     if b"%PDF-" not in head:
@@ -192,11 +194,18 @@ def _pdf_properties(path: Path) -> dict[str, str]:
             parsed = _pdf_date(str(created))
             if parsed:
                 props["created"] = parsed
+        sealed = _has_signature(reader)
     except BadInput:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise BadInput(f"{path.name}: unparseable PDF: {_reason(exc)}") from exc
-    return props
+    return props, sealed
+
+
+def _has_signature(reader: object) -> bool:
+    """Whether the PDF has a filled signature field (a seal)."""
+    fields = reader.get_fields() or {}  # type: ignore[attr-defined]
+    return any(f.get("/FT") == "/Sig" and f.get("/V") is not None for f in fields.values())
 
 
 def _xmp_title(reader: object) -> dict[str, str]:

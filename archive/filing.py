@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -70,6 +70,7 @@ class Metadata:
     retention: str
     doc_no: str | None
     template: str | None
+    sealed: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ def prepare(request: FilingRequest, config: Config) -> tuple[list[_Prepared], Me
     found: dict[str, str] = {}
     for doc in reversed(documents):  # the official rendition's properties win
         found.update(doc.info.properties)
-    return documents + attachments, _metadata(request, found, config)
+    meta = _metadata(request, found, config)
+    return documents + attachments, replace(meta, sealed=documents[0].info.sealed)
 
 
 def file(
@@ -151,7 +153,7 @@ def _insert(
     item_id = items.new_id()
     filed_at = datetime.now(config.tz).isoformat(timespec="seconds")
     conn.execute(
-        f"INSERT INTO items ({items.ITEM_COLUMNS}) VALUES ({','.join('?' * 18)})",
+        f"INSERT INTO items ({items.ITEM_COLUMNS}) VALUES ({_marks(len(items.ITEM_FIELDS))})",
         (
             item_id,
             str(code),
@@ -171,6 +173,7 @@ def _insert(
             "filed",
             filed_at,
             actor,
+            int(meta.sealed),
         ),
     )
     for seq, (p, blob) in enumerate(zip(prepared, blobs, strict=True), start=1):
@@ -216,6 +219,10 @@ def _existing(conn: sqlite3.Connection, renditions: list[str]) -> sqlite3.Row | 
         f"WHERE role = 'document' AND sha256 IN ({marks})) ORDER BY rowid LIMIT 1",
         renditions,
     ).fetchone()
+
+
+def _marks(count: int) -> str:
+    return ",".join("?" * count)
 
 
 def _next_item_no(conn: sqlite3.Connection, fonds: str, meta: Metadata) -> int:

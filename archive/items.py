@@ -67,6 +67,7 @@ class Item:
     status: str
     filed_at: str
     filed_by: str
+    sealed: bool = False
     files: tuple[StoredFile, ...] = field(default=())
     superseded_by: str | None = None
 
@@ -97,6 +98,7 @@ class Item:
             "status": self.status,
             "filed_at": self.filed_at,
             "filed_by": self.filed_by,
+            "sealed": bool(self.sealed),
             "renditions": [f.rendition for f in self.files if f.role == "document"],
             "files": [f.to_json() for f in self.files],
         }
@@ -121,6 +123,7 @@ ITEM_FIELDS = (
     "status",
     "filed_at",
     "filed_by",
+    "sealed",
 )
 ITEM_COLUMNS = ", ".join(ITEM_FIELDS)
 

@@ -94,4 +94,8 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX doc_numbers_status ON doc_numbers(status)",
     ],
+    # 3: whether an item's official rendition carries a seal (a PDF signature).
+    [
+        "ALTER TABLE items ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0",
+    ],
 ]

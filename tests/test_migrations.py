@@ -14,6 +14,7 @@ def downgrade_to_schema_1(path) -> None:
     """Make the catalog look as the first release left it (before the number register)."""
     conn = sqlite3.connect(path)
     conn.execute("DROP TABLE doc_numbers")
+    conn.execute("ALTER TABLE items DROP COLUMN sealed")
     conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     conn.commit()
     conn.close()
