@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import shutil
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -17,21 +19,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
-from generators.check import check_template
-
 from archive import home
-from archive.errors import BadInput, BureauError
+from archive.errors import BadInput, BureauError, HomeError
 from archive.filing import FilingRequest, Source
 from archive.service import Archive
 from archive.vocab import CLASSIFICATIONS, RETENTIONS
-from bureau import text
+from bureau import sealing, text
 from bureau.batch import generate_batch
 from bureau.generate import find_template, generate_one, load_data, templates_for
 from bureau.template_install import install
 from generators.batch_input import write_errors_csv
 from generators.catalog import builtin_templates_dir
+from generators.check import check_template
+from seals.passphrase import get_passphrase
 
 Handler = Callable[[argparse.Namespace], int]
+REVOCATION_REASONS = (
+    "unspecified",
+    "key_compromise",
+    "affiliation_changed",
+    "superseded",
+    "cessation_of_operation",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -148,6 +157,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_numbers)
 
+    seals = commands.add_parser("seals", help="the departments' electronic seals (PKI)")
+    seal_commands = seals.add_subparsers(dest="seals_command", metavar="ACTION")
+    seal_commands.required = True
+    p = seal_commands.add_parser("list", help="list the seal certificates")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_seals_list)
+    p = seal_commands.add_parser("import", help="replace a seal with a certificate from a CA")
+    p.add_argument("dept")
+    p.add_argument("file", type=Path, help="a PKCS#12 file (password in $BUREAU_P12_PASSWORD)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_seals_import)
+    p = seal_commands.add_parser("renew", help="a new key and certificate for a department")
+    p.add_argument("dept")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_seals_renew)
+    p = seal_commands.add_parser("revoke", help="revoke a department's seal and issue a new one")
+    p.add_argument("dept")
+    p.add_argument("--reason", required=True, choices=REVOCATION_REASONS)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_seals_revoke)
+    p = seal_commands.add_parser("export-root", help="write the root certificate (PEM)")
+    p.add_argument("path", type=Path)
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_seals_export_root)
+
     p = commands.add_parser("gc", help="remove what interrupted filings left in the store")
     p.add_argument("--grace", type=float, help="seconds a leftover must be old (default: config)")
     p.add_argument("--json", action="store_true")
@@ -160,15 +195,87 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_init(args: argparse.Namespace) -> int:
     data_home = home.resolve(args.home)
+    if data_home.root.exists() and any(data_home.root.iterdir()):
+        raise HomeError(f"{data_home.root}: a data home (or other files) already exists there")
+    passphrase = get_passphrase(confirm=True)  # before anything is created
     with Archive.init(data_home, org=args.org, fonds=args.fonds, lang=args.lang) as archive:
-        print(f"created data home {data_home.root} (fonds {archive.config.fonds})")
+        try:
+            sealing.ensure_pki(archive, passphrase)
+        except BaseException:
+            shutil.rmtree(data_home.root, ignore_errors=True)  # ours, made a moment ago
+            raise
+        print(
+            f"created data home {data_home.root} (fonds {archive.config.fonds}) with "
+            f"{len(archive.config.departments)} departmental seals"
+        )
     return 0
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
     with _open(args) as archive:
+        added = []
+        if not sealing.has_pki(archive) or _missing_seals(archive):
+            sealing.ensure_pki(archive, get_passphrase())
+            added.append("seals")
         version = archive.schema_version()
-    _emit(args, {"schema_version": version}, f"data home is at schema version {version}")
+    data = {"schema_version": version, "added": added}
+    _emit(
+        args,
+        data,
+        f"data home is at schema version {version}"
+        + (f"; added: {', '.join(added)}" if added else ""),
+    )
+    return 0
+
+
+def _missing_seals(archive: Archive) -> bool:
+    have = set(sealing.pki(archive).departments())
+    return any(d.code not in have for d in archive.config.departments)
+
+
+def cmd_seals_list(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        found = sealing.pki(archive).seals()
+    _emit(args, [s.to_json() for s in found], text.seal_table(found))
+    return 0
+
+
+def cmd_seals_import(args: argparse.Namespace) -> int:
+    password = os.environ.get("BUREAU_P12_PASSWORD")
+    with _open(args) as archive:
+        info = sealing.import_p12(
+            archive,
+            args.dept,
+            args.file,
+            password.encode() if password else None,
+            get_passphrase(),
+        )
+    _emit(args, info.to_json(), f"imported seal {info.serial} for {info.dept}")
+    return 0
+
+
+def cmd_seals_renew(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        info = sealing.renew(archive, args.dept, get_passphrase())
+    _emit(args, info.to_json(), f"renewed the seal of {info.dept}: new certificate {info.serial}")
+    return 0
+
+
+def cmd_seals_revoke(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        info = sealing.revoke(archive, args.dept, args.reason, get_passphrase())
+    _emit(
+        args,
+        info.to_json(),
+        f"revoked the seal of {info.dept} ({args.reason}); new certificate {info.serial}",
+    )
+    return 0
+
+
+def cmd_seals_export_root(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        path = sealing.pki(archive).export_root(args.path, overwrite=args.force)
+    _emit(args, {"path": str(path)}, f"wrote the root certificate to {path}")
     return 0
 
 

@@ -6,12 +6,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from generators.check import check_template
-
 from archive.errors import BadInput
 from archive.service import Archive
 from bureau.generate import templates_for
 from generators import catalog
+from generators.check import check_template
 
 TEMPLATE_FILES = ("fields.yaml", "sample.yaml", "sample.*.yaml", "template.docx", "template.*.docx")
 

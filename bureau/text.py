@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from archive.service import VerifyReport
     from bureau.batch import Summary
     from generators.catalog import Template
+    from seals.pki import SealInfo
 
 
 def item_details(item: Item) -> str:
@@ -127,4 +128,11 @@ def batch_summary(summary: Summary, errors_csv: Path) -> str:
             lines.append(f"  {where}: {f['reason']}")
         if len(summary.failed) > 50:
             lines.append(f"  ... and {len(summary.failed) - 50} more")
+    return "\n".join(lines)
+
+
+def seal_table(found: Sequence[SealInfo]) -> str:
+    lines = [f"{'dept':<5} {'status':<8} {'serial':<42} {'not after':<21} subject"]
+    for s in found:
+        lines.append(f"{s.dept:<5} {s.status:<8} {s.serial:<42} {s.not_after:<21} {s.subject}")
     return "\n".join(lines)

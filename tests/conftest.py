@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ class Result:
         return json.loads(self.out)
 
 
+PASSPHRASE = "correct horse battery staple"
+
+
 class Bureau:
     """Runs `bureau --home HOME ...` in a subprocess, exactly as a user would."""
 
@@ -36,6 +40,7 @@ class Bureau:
         env = dict(os.environ)
         env.pop("BUREAU_HOME", None)
         env["BUREAU_USER"] = env.get("BUREAU_TEST_USER", "tester")
+        env.setdefault("BUREAU_PASSPHRASE", PASSPHRASE)
         return env
 
     def command(self, *args: str) -> list[str]:
@@ -73,12 +78,19 @@ def home_dir(tmp_path: Path) -> Path:
     return tmp_path / "home"
 
 
+@pytest.fixture(scope="session")
+def pristine_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One home made by `bureau init` per test session; each test gets its own copy."""
+    root = tmp_path_factory.mktemp("pristine") / "home"
+    Bureau(root, root.parent).ok("init")
+    return root
+
+
 @pytest.fixture
-def bureau(home_dir: Path, tmp_path: Path) -> Bureau:
-    """The CLI bound to a freshly initialised data home."""
-    runner = Bureau(home_dir, tmp_path)
-    runner.ok("init")
-    return runner
+def bureau(home_dir: Path, tmp_path: Path, pristine_home: Path) -> Bureau:
+    """The CLI bound to a freshly initialised data home (a copy of a pristine one)."""
+    shutil.copytree(pristine_home, home_dir, symlinks=True)
+    return Bureau(home_dir, tmp_path)
 
 
 @pytest.fixture

@@ -69,7 +69,11 @@ def test_init_refuses_an_invalid_fonds_code(tmp_path):
 
 
 def test_home_comes_from_bureau_home_then_the_working_directory(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "BUREAU_HOME": str(tmp_path / "from-env")}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "BUREAU_HOME": str(tmp_path / "from-env"),
+        "BUREAU_PASSPHRASE": "pw",
+    }
     run = [sys.executable, "-m", "bureau.cli", "init"]
     subprocess.run(run, cwd=tmp_path, env=env, check=True, capture_output=True)
     assert (tmp_path / "from-env" / "config.yaml").is_file()
@@ -95,3 +99,42 @@ def test_a_broken_configuration_is_reported_with_its_file(bureau: Bureau):
     (bureau.root / "config.yaml").write_text("fonds: [unclosed", encoding="utf-8")
     result = bureau.fails(2, "list")
     assert "config.yaml" in result.err
+
+
+def test_init_creates_a_seal_for_every_department(bureau: Bureau):
+    seals = bureau.json("seals", "list")
+    assert sorted(s["dept"] for s in seals) == [
+        "BGS",
+        "JCK",
+        "JJK",
+        "JXX",
+        "RSK",
+        "SXK",
+        "TWY",
+        "ZCK",
+    ]
+    assert all(s["status"] == "active" and s["serial"] and s["not_after"] for s in seals)
+    assert (bureau.root / "keys" / "ca" / "root.pem").is_file()
+
+
+def test_init_without_a_passphrase_or_terminal_creates_nothing(tmp_path):
+    env = {"PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bureau.cli", "--home", str(tmp_path / "h"), "init"],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2 and "BUREAU_PASSPHRASE" in done.stderr
+    assert not (tmp_path / "h").exists()
+
+
+def test_upgrade_adds_the_seals_to_a_home_that_has_none(bureau: Bureau):
+    import shutil
+
+    shutil.rmtree(bureau.root / "keys")
+    (bureau.root / "keys").mkdir()
+    assert bureau.json("upgrade")["added"] == ["seals"]
+    assert len(bureau.json("seals", "list")) == 8
+    assert bureau.json("upgrade")["added"] == []
