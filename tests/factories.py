@@ -69,9 +69,16 @@ def make_pdf(
     return path
 
 
-def pdf_bytes(text: str = "Hello", info: dict[str, str] | None = None) -> bytes:
-    escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-    stream = f"BT /F1 12 Tf 72 720 Td ({escaped}) Tj ET".encode("latin-1")
+def pdf_bytes(
+    text: str = "Hello",
+    info: dict[str, str] | None = None,
+    lines: list[tuple[float, float, str]] | None = None,
+) -> bytes:
+    """`text` at the top left, or each of `lines` (x, y, text) where it says."""
+    placed = lines or [(72, 720, text)]
+    stream = " ".join(f"BT /F1 12 Tf {x} {y} Td ({_escape(t)}) Tj ET" for x, y, t in placed).encode(
+        "latin-1"
+    )
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -96,6 +103,10 @@ def pdf_bytes(text: str = "Hello", info: dict[str, str] | None = None) -> bytes:
         trailer += b" /Info %d 0 R" % len(objects)
     out += b"trailer\n" + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
     return bytes(out)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
 def _pdf_string(value: str) -> str:
