@@ -121,14 +121,14 @@ def file(
         _superseded(conn, request.supersedes)  # refuse a bad reference before storing anything
     blobs = [store.put_file(p.source.path) for p in prepared]
     with catalog.write(conn):
+        previous = _superseded(conn, request.supersedes) if request.supersedes else None
         if not request.allow_duplicate:
             renditions = [
                 b.sha256 for p, b in zip(prepared, blobs, strict=True) if p.role == "document"
             ]
-            existing = _existing(conn, renditions)
+            existing = _existing(conn, renditions, exclude=previous)
             if existing:
                 return FiledResult(items.load(conn, [existing])[0], duplicate_of=existing["id"])
-        previous = _superseded(conn, request.supersedes) if request.supersedes else None
         for p, blob in zip(prepared, blobs, strict=True):
             if not store.exists(blob.sha256):  # swept between storing and locking
                 store.put_file(p.source.path)
@@ -211,13 +211,16 @@ def _insert(
     return item_id
 
 
-def _existing(conn: sqlite3.Connection, renditions: list[str]) -> sqlite3.Row | None:
-    """The first item any of whose renditions has the same bytes as one of `renditions`."""
-    marks = ",".join("?" * len(renditions))
+def _existing(
+    conn: sqlite3.Connection, renditions: list[str], exclude: str | None
+) -> sqlite3.Row | None:
+    """The first item any of whose renditions has the same bytes as one of `renditions`,
+    other than `exclude` (a new version may keep a rendition of the item it supersedes)."""
     return conn.execute(
         f"SELECT {items.ITEM_COLUMNS} FROM items WHERE id IN (SELECT item_id FROM files "
-        f"WHERE role = 'document' AND sha256 IN ({marks})) ORDER BY rowid LIMIT 1",
-        renditions,
+        f"WHERE role = 'document' AND sha256 IN ({_marks(len(renditions))})) "
+        "AND id IS NOT ? ORDER BY rowid LIMIT 1",
+        [*renditions, exclude],
     ).fetchone()
 
 

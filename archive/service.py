@@ -151,6 +151,13 @@ class Archive:
             sql += f" LIMIT {int(limit)}"
         return items.load(self.conn, self.conn.execute(sql, params).fetchall())
 
+    def sealed_items(self) -> list[items.Item]:
+        """Items whose official rendition is a sealed PDF (for re-verifying the seals)."""
+        rows = self.conn.execute(
+            f"SELECT {items.ITEM_COLUMNS} FROM items WHERE sealed = 1 ORDER BY archive_code"
+        ).fetchall()
+        return items.load(self.conn, rows)
+
     def get(
         self, ref: str, out: Path, rendition: str | None = None, overwrite: bool = False
     ) -> tuple[items.Item, items.StoredFile, Path]:

@@ -20,6 +20,7 @@ from typing import IO, Any
 from archive.errors import BadInput, BureauError
 from archive.service import Archive
 from bureau.generate import Job, Workspace, chunks
+from bureau.sealing import Sealer
 from generators import batch_input, catalog
 from generators.fields import FieldError, FieldErrors
 from generators.progress import Progress
@@ -67,11 +68,12 @@ def generate_batch(
     pdf: bool,
     all_or_nothing: bool = False,
     progress_stream: IO[str] | None = None,
+    sealer: Sealer | None = None,
 ) -> Summary:
     """Generate one document per row of `path` (.csv or .xlsx); BadInput for a bad file."""
     archive.config.department(dept)  # an unknown department is a bad command, not 1,000 bad rows
     summary = Summary()
-    with Workspace(archive, pdf, chunk_size=CHUNK) as generator:
+    with Workspace(archive, pdf, chunk_size=CHUNK, sealer=sealer) as generator:
 
         def jobs() -> Iterator[tuple[int, Job]]:
             for row in batch_input.iter_rows(path):

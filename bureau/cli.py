@@ -144,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("en", "zh"), help="document language (default: the home's)")
     p.add_argument("--classification", metavar="LEVEL", help="|".join(CLASSIFICATIONS))
     p.add_argument("--pdf", action="store_true", help="also make the PDF (the official rendition)")
+    p.add_argument("--sign", action="store_true", help="seal the PDF with the department's seal")
     p.add_argument(
         "--all-or-nothing",
         action="store_true",
@@ -182,6 +183,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing file")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_seals_export_root)
+
+    p = commands.add_parser("sign", help="seal a PDF, or a filed item (as a new version)")
+    p.add_argument("target", metavar="PDF|REF", help="a PDF file (with --out) or a filed item")
+    p.add_argument("--dept", required=True, help="the sealing department's code")
+    p.add_argument("--out", type=Path, help="where to write the sealed PDF (for a PDF file)")
+    p.add_argument("--force", action="store_true", help="replace an existing file at --out")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_sign)
+
+    p = commands.add_parser("verify", help="verify the seals (signatures) of PDFs")
+    p.add_argument("files", type=Path, nargs="+", metavar="FILE.pdf")
+    p.add_argument(
+        "--trust-root",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PEM",
+        help="another trusted root certificate (the bureau's root is always trusted)",
+    )
+    p.add_argument("--at", metavar="ISO-DATETIME", help="validate as of a past moment")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_verify)
 
     p = commands.add_parser("gc", help="remove what interrupted filings left in the store")
     p.add_argument("--grace", type=float, help="seconds a leftover must be old (default: config)")
@@ -331,6 +354,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     with _open(args) as archive:
         report = archive.verify()
+        report.problems.extend(sealing.reverify_sealed(archive))
     _emit(args, report.to_json(), text.verify_report(report))
     return 0 if report.ok else 1
 
@@ -340,6 +364,56 @@ def cmd_audit_log(args: argparse.Namespace) -> int:
         entries = archive.audit_log(args.item, args.limit)
     _emit(args, [e.to_json() for e in entries], text.audit_table(entries))
     return 0
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        if args.out is not None:
+            out = sealing.sign_file(archive, Path(args.target), args.dept, args.out, args.force)
+            _emit(args, {"out": str(out)}, f"sealed {args.target} into {out}")
+            return 0
+        if Path(args.target).suffix.lower() == ".pdf" and Path(args.target).is_file():
+            raise BadInput(f"{args.target} is a file: give --out PATH for the sealed copy")
+        result = sealing.sign_item(archive, args.target, args.dept)
+    item = result.item.to_json() | {"duplicate_of": result.duplicate_of}
+    _emit(
+        args,
+        item,
+        f"sealed {args.target}: filed the sealed PDF as {item['archive_code']} "
+        f"(a new version of item {item['supersedes']})",
+    )
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    data_home = home.resolve(args.home)
+    archive = Archive.open(data_home) if data_home.config_path.is_file() else None
+    try:
+        at = _moment(args.at, archive) if args.at else None
+        reports = sealing.verify_files(archive, args.files, args.trust_root, at)
+    finally:
+        if archive:
+            archive.close()
+    if args.json:
+        print(json.dumps([r.to_json() for r in reports], ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(r.to_text() for r in reports).rstrip())
+    for report in reports:
+        if report.unreadable:
+            print(f"bureau: error: {report.file}: {report.error}", file=sys.stderr)
+    return max(r.exit_code for r in reports)
+
+
+def _moment(text: str, archive: Archive | None) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise BadInput(
+            f"malformed --at {text!r}: give an ISO date-time, e.g. 2026-05-01T12:00"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=archive.config.tz if archive else UTC)
+    return moment
 
 
 def cmd_gc(args: argparse.Namespace) -> int:
@@ -396,12 +470,24 @@ def cmd_templates_add(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    if args.sign and not args.pdf:
+        raise BadInput("--sign seals the PDF: give --pdf too")
     with _open(args) as archive:
         template = find_template(archive, args.template)
+        sealer = sealing.Sealer(archive, get_passphrase()) if args.sign else None
+        if sealer:
+            sealer.material(args.dept, args.lang or archive.config.language)  # fail early
         if args.data:
             data = load_data(args.data)
             result = generate_one(
-                archive, template, data, args.dept, args.lang, args.classification, args.pdf
+                archive,
+                template,
+                data,
+                args.dept,
+                args.lang,
+                args.classification,
+                args.pdf,
+                sealer,
             )
             item = result.item.to_json() | {"duplicate_of": result.duplicate_of}
             _emit(
@@ -420,6 +506,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             args.classification,
             args.pdf,
             args.all_or_nothing,
+            sealer=sealer,
         )
     if summary.failed:
         write_errors_csv(args.batch.with_suffix(".errors.csv"), summary.failed)

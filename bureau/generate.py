@@ -24,6 +24,7 @@ from archive.filing import FiledResult, FilingRequest, Source
 from archive.numbers import Number
 from archive.service import Archive
 from archive.vocab import classification as parse_classification
+from bureau.sealing import Sealer
 from generators import catalog, fields, render
 from generators.pdf import PdfConverter
 
@@ -79,6 +80,7 @@ class Rendered:
     docx: Path
     title: str
     day: date
+    anchors: tuple[str, ...] = ()  # the texts a seal overlaps: issuing organ and date
     pdf: Path | None = None
 
 
@@ -89,6 +91,7 @@ class Generator:
     archive: Archive
     workdir: Path
     converter: PdfConverter | None = None
+    sealer: Sealer | None = None
     _seq: int = field(default=0)
 
     def job(
@@ -163,7 +166,8 @@ class Generator:
         self._seq += 1
         path = self.workdir / f"{job.template.name}-{self._seq:06d}.docx"
         path.write_bytes(body)
-        return Rendered(job, number, path, title, day)
+        anchors = (context.organ, render.format_date(day, job.lang))
+        return Rendered(job, number, path, title, day, anchors)
 
     def to_pdf(self, batch: list[Rendered]) -> dict[int, str]:
         """Convert a batch with one LibreOffice run; returns failures by batch index."""
@@ -171,12 +175,24 @@ class Generator:
         results = self.converter.convert_many([r.docx for r in batch], self.workdir)
         failures = {}
         for index, (rendered, result) in enumerate(zip(batch, results, strict=True)):
-            if result.ok and result.pdf is not None:
-                rendered.pdf = result.pdf
-                _embed_pdf_metadata(result.pdf, rendered)
-            else:
+            if not (result.ok and result.pdf is not None):
                 failures[index] = f"PDF conversion failed: {result.error or result.status}"
+                continue
+            rendered.pdf = result.pdf
+            _embed_pdf_metadata(result.pdf, rendered)
+            if self.sealer:
+                try:
+                    self._seal(rendered)
+                except BureauError as exc:
+                    failures[index] = f"sealing failed: {_reason(exc)}"
         return failures
+
+    def _seal(self, rendered: Rendered) -> None:
+        """Seal the PDF before it is filed: the sealed PDF is the official rendition."""
+        assert self.sealer is not None and rendered.pdf is not None
+        job = rendered.job
+        sealed = self.sealer.seal(rendered.pdf.read_bytes(), job.dept, job.lang, rendered.anchors)
+        rendered.pdf.write_bytes(sealed)
 
     def file(self, rendered: Rendered) -> FiledResult:
         """File the renditions as one item; the PDF, when there is one, is the official one."""
@@ -228,9 +244,10 @@ def generate_one(
     lang: str | None,
     classification: str | None,
     pdf: bool,
+    sealer: Sealer | None = None,
 ) -> FiledResult:
-    """Generate, convert (with `pdf`) and file one document."""
-    with Workspace(archive, pdf) as generator:
+    """Generate, convert (with `pdf`), seal (with a `sealer`) and file one document."""
+    with Workspace(archive, pdf, sealer=sealer) as generator:
         job = generator.job(template, data, dept, lang, classification)
         rendered = generator.render(job)
         if pdf:
@@ -252,17 +269,20 @@ class PdfFailed(BureauError):
 class Workspace:
     """A private temporary folder and, for PDF output, one LibreOffice converter."""
 
-    def __init__(self, archive: Archive, pdf: bool, chunk_size: int = 100) -> None:
+    def __init__(
+        self, archive: Archive, pdf: bool, chunk_size: int = 100, sealer: Sealer | None = None
+    ) -> None:
         self.archive = archive
         self.pdf = pdf
         self.chunk_size = chunk_size
+        self.sealer = sealer
 
     def __enter__(self) -> Generator:
         self.tmp = tempfile.TemporaryDirectory(prefix="bureau-generate-")
         converter = PdfConverter(chunk_size=self.chunk_size) if self.pdf else None
         if converter:
             converter.__enter__()
-        self.generator = Generator(self.archive, Path(self.tmp.name), converter)
+        self.generator = Generator(self.archive, Path(self.tmp.name), converter, self.sealer)
         return self.generator
 
     def __exit__(self, *exc: object) -> None:

@@ -4,12 +4,28 @@ verification for auditors. Spans the archive (items, audit trail) and `seals/`.
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
+from cryptography import x509
+from pyhanko.sign.timestamps import TimeStamper
+
 from archive import audit, catalog
-from archive.errors import BadInput
+from archive.errors import BadInput, BureauError
+from archive.filing import FiledResult, FilingRequest, Source
+from archive.fixity import Problem
 from archive.service import Archive
+from seals.material import SealMaterial
+from seals.passphrase import get_passphrase
 from seals.pki import NoPki, Pki, SealInfo, create_pki
+from seals.placement import find_seal_box
+from seals.sign import sign_pdf
+from seals.verify import FileReport, verify_pdf
 
 
 def keys_dir(archive: Archive) -> Path:
@@ -86,3 +102,217 @@ def stamp_text(archive: Archive, dept: str, lang: str) -> str:
 def _record(archive: Archive, action: str, item: str | None, detail: dict) -> None:
     with catalog.write(archive.conn):
         audit.append(archive.conn, archive.actor, action, item, detail)
+
+
+# -- sealing -----------------------------------------------------------------------------
+
+
+def timestamper(archive: Archive) -> TimeStamper | None:
+    """The configured timestamp authority (`timestamp_url`), if any."""
+    url = archive.config.extra.get("timestamp_url")
+    if not url:
+        return None
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    return HTTPTimeStamper(str(url))
+
+
+class Sealer:
+    """Seals PDFs for departments of one data home, loading each seal's key once."""
+
+    def __init__(self, archive: Archive, passphrase: bytes) -> None:
+        self.archive = archive
+        self.passphrase = passphrase
+        self._materials: dict[tuple[str, str], SealMaterial] = {}
+
+    def material(self, dept: str, lang: str) -> SealMaterial:
+        code = self.archive.config.department(dept).code
+        if (code, lang) not in self._materials:
+            self._materials[(code, lang)] = pki(self.archive).signing_material(
+                code, self.passphrase, stamp_text(self.archive, code, lang)
+            )
+        return self._materials[(code, lang)]
+
+    def seal(self, pdf: bytes, dept: str, lang: str, anchors: Sequence[str] = ()) -> bytes:
+        """`pdf` with the department's seal over its issuing organ and date (GB/T 9704)."""
+        material = self.material(dept, lang)
+        box = find_seal_box(pdf, [a for a in anchors if a]) if anchors else None
+        return sign_pdf(pdf, material, placement=box, timestamper=timestamper(self.archive))
+
+
+def sign_file(archive: Archive, source: Path, dept: str, out: Path, force: bool) -> Path:
+    """Seal a PDF on disk (not filed) into `out`, written atomically."""
+    if out.exists() and not force:
+        raise BadInput(f"{out}: already exists (use --force to replace it)")
+    try:
+        data = source.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise BadInput(f"{source}: not a file") from None
+    sealed = Sealer(archive, get_passphrase()).seal(data, dept, archive.config.language)
+    _write_atomically(out, sealed)
+    code = archive.config.department(dept).code
+    detail = {"dept": code, "source_sha256": _sha(data), "sha256": _sha(sealed)}
+    _record(archive, "seal", None, detail)
+    return out
+
+
+def sign_item(archive: Archive, ref: str, dept: str) -> FiledResult:
+    """Seal an item's official PDF and file the sealed PDF as a new version of the item."""
+    item = archive.resolve(ref)
+    official = item.official
+    if official.rendition != "pdf":
+        raise BadInput(
+            f"{item.archive_code} has no PDF to seal: its official rendition is "
+            f"{official.rendition} (generate with --pdf, or file a PDF)"
+        )
+    buffer = io.BytesIO()
+    archive.store.read_verified(official.sha256, buffer)
+    lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in item.title) else "en"
+    sealed = Sealer(archive, get_passphrase()).seal(
+        buffer.getvalue(), dept, lang, _anchors(archive, item.dept, item.date, lang)
+    )
+    with tempfile.TemporaryDirectory(prefix="bureau-sign-") as tmp:
+        pdf_path = Path(tmp) / official.name
+        pdf_path.write_bytes(sealed)
+        documents = [Source(pdf_path, official.name)]
+        docx = item.rendition("docx")
+        if docx:
+            docx_path = Path(tmp) / "rendition.docx"
+            with docx_path.open("wb") as out:
+                archive.store.read_verified(docx.sha256, out)
+            documents.append(Source(docx_path, docx.name))
+        request = FilingRequest(
+            documents=documents,
+            official="pdf",
+            kind=item.kind,
+            dept=item.dept,
+            title=item.title,
+            date=item.date,
+            classification=item.classification,
+            retention=item.retention,
+            doc_no=item.doc_no,
+            template=item.template,
+            supersedes=item.id,
+        )
+        return archive.file(request)
+
+
+def _anchors(archive: Archive, dept: str, day: str, lang: str) -> list[str]:
+    """The texts a seal overlaps: the issuing organ and the date, as the templates print them."""
+    from datetime import date
+
+    from generators.render import format_date
+
+    return [stamp_text(archive, dept, lang), format_date(date.fromisoformat(day), lang)]
+
+
+# -- verification ----------------------------------------------------------------------------
+
+
+def verify_files(
+    archive: Archive | None,
+    paths: Sequence[Path],
+    extra_roots: Sequence[Path],
+    at: datetime | None,
+) -> list[FileReport]:
+    """Verify each PDF against the bureau's root (when there is a home) and `extra_roots`."""
+    trust = [_load_root(p) for p in extra_roots]
+    bureau_roots: list[x509.Certificate] = []
+    crls: list[bytes] = []
+    known: list[x509.Certificate] = []
+    if archive is not None and has_pki(archive):
+        home_pki = pki(archive)
+        bureau_roots, crls, known = (
+            [home_pki.root_cert()],
+            [home_pki.crl()],
+            home_pki.all_certificates(),
+        )
+    reports = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            reason = f"cannot read the file: {exc.strerror or exc}"
+            reports.append(FileReport(str(path), "TOTAL_FAILED", "FORMAT_FAILURE", error=reason))
+            continue
+        reports.append(
+            verify_pdf(
+                data,
+                name=str(path),
+                trust_roots=trust,
+                bureau_roots=bureau_roots,
+                current_crls=crls,
+                at=at,
+                known_certs=known,
+            )
+        )
+    return reports
+
+
+def reverify_sealed(archive: Archive) -> list[Problem]:
+    """Every sealed item whose official PDF no longer verifies, as fixity problems."""
+    if not has_pki(archive):
+        return []
+    home_pki = pki(archive)
+    roots, crls, known = [home_pki.root_cert()], [home_pki.crl()], home_pki.all_certificates()
+    problems = []
+    for item in archive.sealed_items():
+        buffer = io.BytesIO()
+        try:
+            archive.store.read_verified(item.official.sha256, buffer)
+        except BureauError:
+            continue  # the fixity check already reports the file itself
+        report = verify_pdf(
+            buffer.getvalue(),
+            name=item.archive_code,
+            trust_roots=(),
+            bureau_roots=roots,
+            current_crls=crls,
+            known_certs=known,
+        )
+        if not report.passed:
+            problems.append(
+                Problem(
+                    "seal_invalid",
+                    f"its seal does not verify: {report.indication}"
+                    + (f"/{report.subindication}" if report.subindication else ""),
+                    item.id,
+                    item.archive_code,
+                )
+            )
+    return problems
+
+
+def _load_root(path: Path) -> x509.Certificate:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read the trust root: {exc.strerror or exc}") from None
+    try:
+        return x509.load_pem_x509_certificate(data)
+    except ValueError:
+        try:
+            return x509.load_der_x509_certificate(data)
+        except ValueError:
+            raise BadInput(f"{path}: not a certificate (PEM or DER)") from None
+
+
+def _write_atomically(out: Path, data: bytes) -> None:
+    if not out.parent.is_dir():
+        raise BadInput(f"{out.parent}: no such directory")
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".bureau-sign-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,161 @@
+"""Seals end to end: generate --sign, bureau sign, bureau verify, and audit verify."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Bureau
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+NOTICE_ZH = TEMPLATES / "notice" / "sample.zh.yaml"
+
+
+@pytest.fixture
+def sealed(bureau: Bureau, tmp_path) -> tuple[dict, Path]:
+    item = bureau.json(
+        "generate",
+        "notice",
+        "--data",
+        NOTICE_ZH,
+        "--dept",
+        "BGS",
+        "--lang",
+        "zh",
+        "--pdf",
+        "--sign",
+    )
+    out = tmp_path / "sealed.pdf"
+    bureau.ok("get", item["id"], "--out", out)
+    return item, out
+
+
+def test_generate_sign_files_the_sealed_pdf_as_the_official_rendition(bureau, sealed):
+    item, out = sealed
+    assert item["sealed"] is True and item["renditions"] == ["pdf", "docx"]
+    [report] = bureau.json("verify", out)
+    assert report["indication"] == "TOTAL_PASSED"
+    [signature] = report["signatures"]
+    assert signature["dept"] and "General Office" in signature["dept"]
+    assert signature["intact"] is True and signature["trusted"] is True
+    assert signature["revoked"] is False
+    keys = {
+        "signer",
+        "dept",
+        "serial",
+        "signing_time",
+        "timestamp",
+        "indication",
+        "subindication",
+        "intact",
+        "trusted",
+        "revoked",
+        "coverage",
+        "modifications",
+    }
+    assert keys <= set(signature)
+
+
+def test_the_text_report_is_readable_and_exit_0(bureau: Bureau, sealed):
+    result = bureau.ok("verify", sealed[1])
+    assert "TOTAL_PASSED" in result.out and "Signer" in result.out
+
+
+def test_sign_needs_pdf(bureau: Bureau):
+    result = bureau.fails(2, "generate", "notice", "--data", NOTICE_ZH, "--dept", "BGS", "--sign")
+    assert "--pdf" in result.err
+
+
+def test_sealing_a_filed_item_files_a_new_version(bureau: Bureau, tmp_path):
+    item = bureau.json(
+        "generate", "notice", "--data", NOTICE_ZH, "--dept", "BGS", "--lang", "zh", "--pdf"
+    )
+    assert item["sealed"] is False
+    version = bureau.json("sign", item["doc_no"], "--dept", "BGS")
+    assert version["supersedes"] == item["id"] and version["sealed"] is True
+    assert version["doc_no"] == item["doc_no"]
+    assert bureau.json("show", item["id"])["status"] == "superseded"
+    assert bureau.json("show", item["doc_no"])["id"] == version["id"]
+    bureau.ok("get", version["id"], "--out", tmp_path / "v.pdf")
+    assert bureau.json("verify", tmp_path / "v.pdf")[0]["indication"] == "TOTAL_PASSED"
+
+
+def test_a_co_issuing_departments_second_seal_keeps_both_valid(bureau: Bureau, sealed, tmp_path):
+    item, _ = sealed
+    second = bureau.json("sign", item["id"], "--dept", "JJK")
+    bureau.ok("get", second["id"], "--out", tmp_path / "two.pdf")
+    [report] = bureau.json("verify", tmp_path / "two.pdf")
+    assert len(report["signatures"]) == 2
+    assert [s["indication"] for s in report["signatures"]] == ["TOTAL_PASSED", "TOTAL_PASSED"]
+
+
+def test_sign_a_pdf_file_into_out(bureau: Bureau, tmp_path):
+    item = bureau.json(
+        "generate", "notice", "--data", NOTICE_ZH, "--dept", "BGS", "--lang", "zh", "--pdf"
+    )
+    plain = tmp_path / "plain.pdf"
+    bureau.ok("get", item["id"], "--out", plain)
+    bureau.ok("sign", plain, "--dept", "BGS", "--out", tmp_path / "out.pdf")
+    assert bureau.json("verify", tmp_path / "out.pdf")[0]["indication"] == "TOTAL_PASSED"
+    bureau.fails(2, "sign", plain, "--dept", "BGS", "--out", tmp_path / "out.pdf")
+
+
+def test_an_unsigned_pdf_is_no_signature_found(bureau: Bureau, tmp_path):
+    item = bureau.json("generate", "notice", "--data", NOTICE_ZH, "--dept", "BGS", "--pdf")
+    bureau.ok("get", item["id"], "--out", tmp_path / "plain.pdf")
+    result = bureau("verify", tmp_path / "plain.pdf", "--json")
+    assert result.code == 1 and result.json()[0]["indication"] == "NO_SIGNATURE_FOUND"
+
+
+def test_a_byte_changed_after_sealing_fails(bureau: Bureau, sealed, tmp_path):
+    _, out = sealed
+    data = bytearray(out.read_bytes())
+    spot = data.find(b"stream") + 40
+    data[spot] ^= 0x01
+    tampered = tmp_path / "tampered.pdf"
+    tampered.write_bytes(bytes(data))
+    result = bureau("verify", tampered, "--json")
+    assert result.code == 1 and result.json()[0]["indication"] == "TOTAL_FAILED"
+
+
+def test_an_unreadable_file_is_exit_2_and_the_others_are_still_reported(bureau, sealed, tmp_path):
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(b"not a pdf at all")
+    result = bureau("verify", sealed[1], junk, "--json")
+    assert result.code == 2 and "Traceback" not in result.err
+    reports = result.json()
+    assert [r["indication"] for r in reports][0] == "TOTAL_PASSED"
+    assert reports[1]["error"]
+
+
+def test_a_seal_revoked_after_signing_no_longer_passes(bureau: Bureau, sealed):
+    item, out = sealed
+    bureau.ok("seals", "revoke", "BGS", "--reason", "key_compromise")
+    result = bureau("verify", out, "--json")
+    assert result.code == 1
+    report = result.json()[0]
+    assert report["indication"] != "TOTAL_PASSED"
+    assert report["signatures"][0]["revoked"] is True
+    verify = bureau("audit", "verify", "--json")
+    assert verify.code == 1
+    assert [p["kind"] for p in verify.json()["problems"]] == ["seal_invalid"]
+
+
+def test_the_exported_root_lets_an_auditor_verify_without_the_data_home(bureau, sealed, tmp_path):
+    root = tmp_path / "root.pem"
+    bureau.ok("seals", "export-root", root)
+    elsewhere = Bureau(tmp_path / "no-home", tmp_path)
+    result = elsewhere("verify", sealed[1], "--trust-root", root, "--json")
+    assert result.code == 0, result.out
+    assert elsewhere("verify", sealed[1], "--json").json()[0]["indication"] == "INDETERMINATE"
+
+
+def test_verify_at_a_past_moment_and_a_malformed_moment(bureau: Bureau, sealed):
+    assert bureau("verify", sealed[1], "--at", "yesterday").code == 2
+    past = bureau("verify", sealed[1], "--at", "2020-01-01T00:00:00", "--json")
+    assert past.code == 1 and past.json()[0]["indication"] == "INDETERMINATE"
+
+
+def test_audit_verify_reverifies_sealed_items(bureau: Bureau, sealed):
+    assert bureau.json("audit", "verify")["ok"] is True
