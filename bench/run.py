@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-BENCHMARKS = ["bench.bench_filing", "bench.bench_generate"]
+BENCHMARKS = ["bench.bench_filing", "bench.bench_generate", "bench.bench_seals"]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 

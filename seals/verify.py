@@ -424,9 +424,27 @@ async def _build_paths(context: ValidationContext, cert: asn1_x509.Certificate) 
 def _chains_to_bureau(emb: EmbeddedPdfSignature, settings: _Settings) -> bool:
     if not settings.bureau_roots:
         return False
+    if _issued_by_a_bureau_root(emb.signer_cert, settings.bureau_roots):
+        return True  # the bureau's own seals hang directly off its root: no path to build
     context = settings.context(settings.bureau_roots, SOFT_REVOCATION)
     context.certificate_registry.register_multiple(emb.other_embedded_certs)
     return bool(asyncio.run(_build_paths(context, emb.signer_cert)))
+
+
+def _issued_by_a_bureau_root(
+    cert: asn1_x509.Certificate, roots: list[asn1_x509.Certificate]
+) -> bool:
+    """Whether `cert` is signed directly by one of `roots` (checked cryptographically)."""
+    leaf = x509.load_der_x509_certificate(cert.dump())
+    for root in roots:
+        if root.subject != cert.issuer:
+            continue
+        try:
+            leaf.verify_directly_issued_by(x509.load_der_x509_certificate(root.dump()))
+        except (ValueError, TypeError, InvalidSignature):
+            continue
+        return True
+    return False
 
 
 # -- one signature --------------------------------------------------------------------------
