@@ -8,6 +8,7 @@ verifies them. Every step prints the command it runs.
 from __future__ import annotations
 
 import csv
+import os
 import shlex
 import shutil
 import subprocess
@@ -70,10 +71,13 @@ DOCUMENTS = [
 ]
 
 
+ENV = {**os.environ, "BUREAU_PASSPHRASE": os.environ.get("BUREAU_PASSPHRASE", "demo passphrase")}
+
+
 def run(*args: object, check: bool = True) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "bureau.cli", "--home", str(HOME), *map(str, args)]
     print(f"\n$ bureau {' '.join(shlex.quote(str(a)) for a in args)}", flush=True)
-    done = subprocess.run(command, text=True, capture_output=True)
+    done = subprocess.run(command, text=True, capture_output=True, env=ENV)
     print((done.stdout + done.stderr).rstrip(), flush=True)
     if check and done.returncode != 0:
         raise SystemExit(f"demo step failed with exit code {done.returncode}")
@@ -162,6 +166,7 @@ def main() -> int:
             "--lang",
             "zh",
             "--pdf",
+            "--sign",
         )
         run(
             "generate",
@@ -262,6 +267,8 @@ def main() -> int:
             "--supersedes",
             "J042-WS·2026-D30-BGS-0002",
         )
+        # A co-issuing department adds its seal: a new version with two seals.
+        run("sign", "市教办〔2026〕1号", "--dept", "JJK")
         run("list", "--limit", "12")
         run("numbers")
         run("show", "市教办〔2026〕1号")
@@ -276,11 +283,15 @@ def main() -> int:
             "--force",
         )
     # Auditors: fixity and the trail.
+    run("seals", "list")
+    run("seals", "export-root", Path.cwd() / "demo-root.pem", "--force")
+    run("verify", Path.cwd() / "demo-notice.pdf")
     run("audit", "verify")
     run("audit", "log", "--limit", "5")
     print(
-        f"\nThe demo's data home is {HOME}; the generated notice is in demo-notice.pdf and "
-        "demo-notice.docx.\nTry: .venv/bin/bureau --home demo-home list"
+        f"\nThe demo's data home is {HOME} (passphrase: $BUREAU_PASSPHRASE, else 'demo "
+        "passphrase'); the sealed notice is demo-notice.pdf (and .docx), the bureau's root "
+        "certificate demo-root.pem.\nTry: .venv/bin/bureau --home demo-home list"
     )
     return 0
 

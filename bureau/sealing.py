@@ -23,7 +23,7 @@ from archive.service import Archive
 from seals.material import SealMaterial
 from seals.passphrase import get_passphrase
 from seals.pki import NoPki, Pki, SealInfo, create_pki
-from seals.placement import find_seal_box
+from seals.placement import clear_of_seals, find_seal_box
 from seals.sign import sign_pdf
 from seals.verify import FileReport, verify_pdf
 
@@ -137,6 +137,8 @@ class Sealer:
         """`pdf` with the department's seal over its issuing organ and date (GB/T 9704)."""
         material = self.material(dept, lang)
         box = find_seal_box(pdf, [a for a in anchors if a]) if anchors else None
+        if box is not None:
+            box = clear_of_seals(pdf, box)
         return sign_pdf(pdf, material, placement=box, timestamper=timestamper(self.archive))
 
 

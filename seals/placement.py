@@ -195,6 +195,17 @@ def find_seal_box(pdf: bytes, anchors: Sequence[str]) -> SealBox | None:
     return _square(index, right_edge - SEAL_SIZE / 2, low + SEAL_SIZE / 2, mediabox)
 
 
+def clear_of_seals(pdf: bytes, box: SealBox) -> SealBox:
+    """`box` moved left until it covers no seal already on its page: a co-issuing
+    department's seal goes beside the first, right to left, as joint documents place them."""
+    taken = occupied_boxes(pdf, box.page)
+    for _ in range(4):
+        if not any(box.overlaps(other) for other in taken):
+            break
+        box = box.shifted(-(SEAL_SIZE + 8))
+    return box
+
+
 def fallback_box(page: int, mediabox: Sequence[float]) -> SealBox:
     """The lower right corner of the GB/T 9704 type area of a page with no usable text."""
     left, bottom, right, top = (float(v) for v in mediabox)

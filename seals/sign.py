@@ -59,7 +59,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from archive.errors import BadInput, BureauError, OperationFailed
 from seals.material import SealMaterial
-from seals.placement import SEAL_SIZE, SealBox, fallback_box, find_seal_box, occupied_boxes
+from seals.placement import SealBox, clear_of_seals, fallback_box, find_seal_box
 
 log = logging.getLogger(__name__)
 
@@ -367,12 +367,7 @@ def _placement(pdf: bytes, material: SealMaterial, doc: _Document) -> SealBox:
     box = find_seal_box(pdf, [material.stamp_text])
     if box is None:  # pypdf could not read what pyHanko could: no text positions then
         box = fallback_box(doc.page_count - 1, doc.last_mediabox)
-    taken = occupied_boxes(pdf, box.page)
-    for _ in range(4):  # co-issuers' seals go side by side, right to left
-        if not any(box.overlaps(other) for other in taken):
-            break
-        box = box.shifted(-(SEAL_SIZE + 8))
-    return box
+    return clear_of_seals(pdf, box)
 
 
 def _check_box(box: SealBox, page_count: int) -> SealBox:
