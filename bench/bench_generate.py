@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import os
 import shutil
 import statistics
 import subprocess
@@ -34,6 +35,7 @@ PER_FILE_SAMPLE = 10
 BIG_BATCH = 5000
 ROUNDS = 3
 ROOT = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "BUREAU_PASSPHRASE": os.environ.get("BUREAU_PASSPHRASE", "bench passphrase")}
 
 
 def _notice_data(n: int) -> dict:
@@ -213,7 +215,7 @@ def _grads_csv(path: Path, rows: int) -> Path:
 
 def _timed_cli(home: Path, rows: Path, pdf: bool) -> float:
     bureau = [sys.executable, "-m", "bureau.cli", "--home", str(home)]
-    subprocess.run([*bureau, "init"], check=True, capture_output=True)
+    subprocess.run([*bureau, "init"], check=True, capture_output=True, env=ENV)
     start = time.perf_counter()
     subprocess.run(
         [
@@ -231,6 +233,7 @@ def _timed_cli(home: Path, rows: Path, pdf: bool) -> float:
         check=True,
         capture_output=True,
         timeout=7200,
+        env=ENV,
     )
     return time.perf_counter() - start
 
@@ -250,6 +253,7 @@ def batch_memory() -> list[str]:
                 [sys.executable, "-m", "bureau.cli", "--home", str(home), "init"],
                 check=True,
                 capture_output=True,
+                env=ENV,
             )
             start = time.perf_counter()
             done = subprocess.run(
@@ -270,6 +274,7 @@ def batch_memory() -> list[str]:
                 capture_output=True,
                 text=True,
                 timeout=7200,
+                env=ENV,
             )
             peaks[rows] = (
                 int(done.stderr.strip().splitlines()[-1]) / 1024,
