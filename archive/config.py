@@ -7,8 +7,6 @@ the bureau described in ../shared/seed/bureau-functions.txt.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from archive import atomic
 from archive.codes import DEPT_RE, FONDS_RE
 from archive.errors import BadInput, HomeError
 from archive.vocab import CLASSIFICATIONS
@@ -128,16 +127,7 @@ def write(path: Path, data: dict[str, Any]) -> None:
     """Write the configuration atomically after validating it."""
     parse(data, str(path))
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_bytes(path, text.encode("utf-8"), mode=0o640)
 
 
 def load(path: Path) -> Config:

@@ -9,12 +9,11 @@ from __future__ import annotations
 import getpass
 import os
 import sqlite3
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from archive import audit, catalog, config, fixity, home, items, lookup, numbers
+from archive import atomic, audit, catalog, config, fixity, home, items, lookup, numbers
 from archive.errors import BadInput, HomeError, NotFound
 from archive.filing import FiledResult, FilingRequest
 from archive.filing import file as file_request
@@ -176,16 +175,8 @@ class Archive:
             raise BadInput(f"{target}: already exists (use --force to replace it)")
         if not target.parent.is_dir():
             raise BadInput(f"{target.parent}: no such directory")
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".bureau-get-", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as stream:
-                self.store.read_verified(stored.sha256, stream)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic.replacing(target) as stream:
+            self.store.read_verified(stored.sha256, stream)
         with catalog.write(self.conn):
             audit.append(
                 self.conn,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import tempfile
 from collections.abc import Sequence
 from datetime import datetime
@@ -15,7 +14,7 @@ from pathlib import Path
 from cryptography import x509
 from pyhanko.sign.timestamps import TimeStamper
 
-from archive import audit, catalog
+from archive import atomic, audit, catalog
 from archive.errors import BadInput, BureauError
 from archive.filing import FiledResult, FilingRequest, Source
 from archive.fixity import Problem
@@ -304,16 +303,7 @@ def _load_root(path: Path) -> x509.Certificate:
 def _write_atomically(out: Path, data: bytes) -> None:
     if not out.parent.is_dir():
         raise BadInput(f"{out.parent}: no such directory")
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".bureau-sign-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_bytes(out, data)
 
 
 def _sha(data: bytes) -> str:

@@ -58,7 +58,7 @@ def test_get_refuses_corrupted_content_and_writes_nothing(bureau: Bureau, filed,
     result = bureau.fails(1, "get", filed["id"], "--out", out)
     assert "corrupted" in result.err
     assert not out.exists()
-    assert not list(tmp_path.glob(".bureau-get-*"))
+    assert not list(tmp_path.glob(".*.part"))
 
 
 def test_get_of_a_missing_rendition_says_which_exist(bureau: Bureau, filed, tmp_path):
