@@ -15,22 +15,32 @@ from pathlib import Path
 
 BENCHMARKS = ["bench.bench_filing", "bench.bench_generate", "bench.bench_seals"]
 RESULTS = Path(__file__).with_name("RESULTS.md")
+SECTIONS = Path(__file__).with_name("out")  # the latest section of each benchmark (not kept)
 
 
 def main(names: list[str]) -> int:
     chosen = [b for b in BENCHMARKS if not names or b.rsplit(".", 1)[1] in names]
-    sections = []
+    SECTIONS.mkdir(exist_ok=True)
     for name in chosen:
         print(f"running {name} ...", flush=True)
         lines = importlib.import_module(name).run()
         print("\n".join(lines), flush=True)
-        sections.append("\n".join(lines))
+        stamp = (
+            f"_Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
+            f"Python {platform.python_version()}, {_cpus()} CPUs._"
+        )
+        (SECTIONS / f"{name}.md").write_text("\n".join([*lines, "", stamp]), encoding="utf-8")
+    sections = [
+        (SECTIONS / f"{b}.md").read_text(encoding="utf-8")
+        for b in BENCHMARKS
+        if (SECTIONS / f"{b}.md").is_file()
+    ]
     header = [
         "# Benchmark results",
         "",
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
-        f"Python {platform.python_version()}, {_cpus()} CPUs. Reproduce with `make bench` "
-        "(or `.venv/bin/python -m bench.run NAME`).",
+        "Reproduce with `make bench` (all) or `.venv/bin/python -m bench.run NAME` (one of "
+        + ", ".join(f"`{b.rsplit('.', 1)[1]}`" for b in BENCHMARKS)
+        + "). Machines here are shared and noisy: compare the ratios, not the absolute times.",
         "",
     ]
     RESULTS.write_text("\n".join(header) + "\n\n".join(sections) + "\n", encoding="utf-8")
