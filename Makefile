@@ -21,7 +21,8 @@ $(STAMP): pyproject.toml
 # Installs what pip cannot: LibreOffice (DOCX -> PDF) and CJK fonts. Needs root and apt;
 # elsewhere it says what is missing and carries on (the tests will then say it too).
 system-packages:
-	@if command -v soffice >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi 'Noto Serif CJK'; then \
+	@if command -v soffice >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1 \
+		&& fc-list 2>/dev/null | grep -qi 'Noto Serif CJK'; then \
 		echo "system packages: present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "system packages: installing $(APT_PACKAGES)"; \

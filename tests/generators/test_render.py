@@ -376,9 +376,9 @@ def test_zh_notice_pdf_carries_the_chinese_title_in_a_cjk_font(pdfs):
     path = pdfs["notice.zh"]
     text = "".join(page.extract_text() for page in PdfReader(path).pages)
     assert "关于做好2027年春季学期开学工作的通知" in text.replace(" ", "")
-    if shutil.which("pdffonts"):
-        fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
-        assert "CJK" in fonts
+    assert shutil.which("pdffonts"), "poppler-utils is installed by `make setup`"
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
+    assert "CJK" in fonts
 
 
 @pytest.mark.slow
