@@ -283,7 +283,7 @@ def libreoffice_pdf(tmp_path_factory: pytest.TempPathFactory) -> bytes:
             env={"HOME": str(workdir), "PATH": "/usr/bin:/bin:/usr/local/bin"},
         )
     except (OSError, subprocess.SubprocessError) as exc:  # pragma: no cover - environment
-        pytest.skip(f"LibreOffice conversion unavailable: {exc}")
+        pytest.fail(f"LibreOffice conversion failed (installed by `make setup`): {exc}")
     return (workdir / "notice.pdf").read_bytes()
 
 
