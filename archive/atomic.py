@@ -27,7 +27,7 @@ def replacing(path: Path, mode: int | None = None) -> Iterator[BinaryIO]:
         if mode is not None:
             os.chmod(tmp, mode)
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -38,7 +38,8 @@ def write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
         stream.write(data)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or a new file in `directory` durable."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from archive import atomic
 from archive.errors import BadInput, IntegrityError, NotFound
 
 CHUNK = 1 << 20
@@ -77,7 +78,7 @@ class BlobStore:
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.chmod(tmp, 0o444)
                 os.replace(tmp, final)
-                _fsync_dir(final.parent)
+                atomic.fsync_dir(final.parent)
             return StoredBlob(sha256=sha, size=size)
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -141,11 +142,3 @@ class BlobStore:
             except FileNotFoundError:
                 continue
         return removed
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

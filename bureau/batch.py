@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from archive.errors import BadInput, BureauError
 from archive.service import Archive
-from bureau.generate import Job, Workspace, chunks
+from bureau.generate import Job, Workspace
 from bureau.sealing import Sealer
 from generators import batch_input, catalog
 from generators.fields import FieldError, FieldErrors
@@ -174,3 +174,15 @@ def _run_chunk(
         else:
             summary.add_item(result.item.to_json())
     gc.collect()
+
+
+def chunks(iterable: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of up to `size` consecutive elements, read lazily from `iterable`."""
+    batch: list[Any] = []
+    for element in iterable:
+        batch.append(element)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

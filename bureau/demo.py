@@ -22,6 +22,7 @@ import yaml
 HOME = Path("demo-home").absolute()
 
 DOCUMENTS = [
+    # Documents from elsewhere, filed by an archivist:
     # (file name, department, kind, retention, date, title, body)
     (
         "notice-safety.docx",
@@ -49,24 +50,6 @@ DOCUMENTS = [
         "2026-01-20",
         "2026 annual budget of the municipal education funds",
         "Personnel 12,400,000.00; public funds 3,150,000.00; projects 8,000,000.00.",
-    ),
-    (
-        "appointment.docx",
-        "RSK",
-        "notice",
-        "Y",
-        "2026-02-08",
-        "Notice on the appointment of school principals",
-        "The following principals are appointed for a term of three years.",
-    ),
-    (
-        "approval-private-school.docx",
-        "ZCK",
-        "approval",
-        "Y",
-        "2026-05-11",
-        "Approval of the establishment of Chengnan Vocational School",
-        "Having examined the application, the bureau approves the establishment.",
     ),
 ]
 
@@ -234,7 +217,7 @@ def main() -> int:
             check=False,
         )
         # Archivists: documents from elsewhere, corrections, retrieval.
-        for name, dept, kind, retention, day, title, body in DOCUMENTS[:3]:
+        for name, dept, kind, retention, day, title, body in DOCUMENTS:
             path = write_docx(folder / name, title, body)
             run(
                 "file",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -354,14 +354,3 @@ def _embed_pdf_metadata(pdf: Path, rendered: Rendered) -> None:
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:300] if text else type(exc).__name__
-
-
-def chunks(iterable: Iterator[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for element in iterable:
-        batch.append(element)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
