@@ -45,6 +45,15 @@ class Department:
 
 
 @dataclass(frozen=True)
+class WatchSettings:
+    """How the watcher (`bureau watch`) treats the inbox and keeps the index current."""
+
+    settle_seconds: float = 5.0  # a dropped file is taken once unchanged this long
+    poll_seconds: float = 1.0  # how often the catalog is checked for newly filed items
+    rescan_seconds: float = 300.0  # how often the whole index is reconciled with the catalog
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a data home is configured with."""
 
@@ -56,6 +65,7 @@ class Config:
     default_classification: str
     orphan_grace_seconds: int
     departments: tuple[Department, ...]
+    watch: WatchSettings = field(default_factory=WatchSettings)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -149,6 +159,7 @@ _KNOWN_KEYS = {
     "default_classification",
     "orphan_grace_seconds",
     "departments",
+    "watch",
 }
 
 
@@ -197,8 +208,28 @@ def parse(data: Any, where: str) -> Config:
         default_classification=default_classification,
         orphan_grace_seconds=grace,
         departments=departments,
+        watch=_watch(data.get("watch"), where),
         extra={k: v for k, v in data.items() if k not in _KNOWN_KEYS},
     )
+
+
+def _watch(entry: Any, where: str) -> WatchSettings:
+    if entry is None:
+        return WatchSettings()
+    if not isinstance(entry, dict):
+        raise HomeError(f"{where}: 'watch' must be a mapping")
+    known = WatchSettings.__dataclass_fields__
+    unknown = sorted(set(entry) - set(known))
+    if unknown:
+        raise HomeError(
+            f"{where}: unknown 'watch' setting {unknown[0]!r}: known are {', '.join(known)}"
+        )
+    values = {}
+    for key, value in entry.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 86400:
+            raise HomeError(f"{where}: watch.{key} must be a number of seconds above 0")
+        values[key] = float(value)
+    return WatchSettings(**values)
 
 
 def _department(entry: Any, where: str) -> Department:

@@ -34,3 +34,11 @@ class OperationFailed(BureauError):
 
 class IntegrityError(OperationFailed):
     """Stored content or the audit trail does not match what was recorded (exit 1)."""
+
+
+class IndexUnusable(BadInput):
+    """The search index is damaged, from another schema, or locked by another writer."""
+
+
+class IndexBusy(IndexUnusable):
+    """Another process holds the index's writer or watcher lock."""

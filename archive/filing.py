@@ -58,6 +58,7 @@ class FilingRequest:
     supersedes: str | None = None
     allow_duplicate: bool = False
     number: tuple[str, int, int] | None = None  # a reserved register entry this item uses
+    origin: str | None = None  # where the files came from (e.g. an inbox claim), for the trail
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def file(
         for p, blob in zip(prepared, blobs, strict=True):
             if not store.exists(blob.sha256):  # swept between storing and locking
                 store.put_file(p.source.path)
-        item_id = _insert(conn, config, meta, prepared, blobs, previous, actor)
+        item_id = _insert(conn, config, meta, prepared, blobs, previous, actor, request.origin)
         if request.number:
             numbers.mark_used(conn, request.number, item_id)
         row = conn.execute(f"SELECT {items.ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,))
@@ -147,6 +148,7 @@ def _insert(
     blobs: list[StoredBlob],
     previous: str | None,
     actor: str,
+    origin: str | None,
 ) -> str:
     item_no = _next_item_no(conn, config.fonds, meta)
     code = codes.make(config.fonds, meta.date.year, meta.retention, meta.dept, item_no)
@@ -203,7 +205,8 @@ def _insert(
             "files": [b.sha256 for b in blobs],
             "supersedes": previous,
             "doc_no": meta.doc_no,
-        },
+        }
+        | ({"origin": origin} if origin else {}),
     )
     if previous:
         conn.execute("UPDATE items SET status = 'superseded' WHERE id = ?", (previous,))

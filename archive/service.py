@@ -7,13 +7,14 @@ rules — validation, audit entries, later permissions — live in one place.
 from __future__ import annotations
 
 import getpass
+import io
 import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from archive import atomic, audit, catalog, config, fixity, home, items, lookup, numbers
+from archive import atomic, audit, catalog, changes, config, fixity, home, items, lookup, numbers
 from archive.errors import BadInput, HomeError, NotFound
 from archive.filing import FiledResult, FilingRequest
 from archive.filing import file as file_request
@@ -186,6 +187,39 @@ class Archive:
                 {"rendition": stored.rendition, "sha256": stored.sha256},
             )
         return item, stored, target
+
+    def read_content(self, stored: items.StoredFile) -> bytes:
+        """A stored file's bytes, verified against its hash, in memory (never a temp file)."""
+        buffer = io.BytesIO()
+        self.store.read_verified(stored.sha256, buffer)
+        return buffer.getvalue()
+
+    # -- what the indexer follows --------------------------------------------------------------
+
+    def changes_since(self, seq: int, limit: int = 500) -> changes.Changes:
+        return changes.since(self.conn, seq, limit)
+
+    def audit_position(self) -> int:
+        """The newest audit sequence number: everything up to it is in the catalog."""
+        return changes.head(self.conn)
+
+    def item_ids(self) -> set[str]:
+        return {row[0] for row in self.conn.execute("SELECT id FROM items")}
+
+    def items_by_id(self, ids: list[str]) -> dict[str, items.Item]:
+        """The items among `ids` that exist (a missing id is simply absent)."""
+        found: dict[str, items.Item] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT {items.ITEM_COLUMNS} FROM items WHERE id IN ({marks})", chunk
+            ).fetchall()
+            found.update((i.id, i) for i in items.load(self.conn, rows))
+        return found
+
+    def filed_with_origin(self, origin: str) -> str | None:
+        return changes.filed_with_origin(self.conn, origin)
 
     # -- the document-number register ----------------------------------------------------------
 

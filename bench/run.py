@@ -13,7 +13,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-BENCHMARKS = ["bench.bench_filing", "bench.bench_generate", "bench.bench_seals"]
+BENCHMARKS = [
+    "bench.bench_filing",
+    "bench.bench_generate",
+    "bench.bench_seals",
+    "bench.bench_analyzers",
+]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTIONS = Path(__file__).with_name("out")  # the latest section of each benchmark (not kept)
 

@@ -12,25 +12,31 @@ import json
 import logging
 import os
 import shutil
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 from archive import home
 from archive.errors import BadInput, BureauError, HomeError
-from archive.filing import FilingRequest, Source
+from archive.filing import FilingRequest, Source, parse_date
 from archive.service import Archive
 from archive.vocab import CLASSIFICATIONS, RETENTIONS
-from bureau import sealing, text
+from archive.vocab import classification as parse_classification
+from bureau import finding, sealing, text
 from bureau.batch import generate_batch
 from bureau.generate import find_template, generate_one, load_data, templates_for
 from bureau.template_install import install
 from generators.batch_input import write_errors_csv
 from generators.catalog import builtin_templates_dir
 from generators.check import check_template
+from indexer.search import SORTS, SearchRequest
 from seals.passphrase import get_passphrase
 
 Handler = Callable[[argparse.Namespace], int]
@@ -205,6 +211,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", metavar="ISO-DATETIME", help="validate as of a past moment")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_verify)
+
+    p = commands.add_parser("search", help="find documents by what they say")
+    p.add_argument("query", nargs="+", help='words, "a phrase", field:value, prefix*, AND OR NOT')
+    p.add_argument("--dept", help="only this department's items")
+    p.add_argument("--kind", help="only items of this kind (notice, budget, ...)")
+    p.add_argument("--year", type=int)
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="dated on or after YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="dated on or before YYYY-MM-DD")
+    p.add_argument("--classification", metavar="LEVEL", help="|".join(CLASSIFICATIONS))
+    p.add_argument("--sort", choices=SORTS, default="relevance")
+    p.add_argument("--limit", type=int, default=20, help="hits per page (default 20)")
+    p.add_argument("--page", type=int, default=1)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_search)
+
+    p = commands.add_parser("watch", help="file the inbox and keep the search index current")
+    p.add_argument("--once", action="store_true", help="do all pending work, then exit")
+    p.add_argument("--settle", type=float, metavar="SECONDS", help="override watch.settle_seconds")
+    p.add_argument("--json", action="store_true", help="with --once: print a summary as JSON")
+    p.set_defaults(handler=cmd_watch)
+
+    index = commands.add_parser("index", help="the full-text search index")
+    index_commands = index.add_subparsers(dest="index_command", metavar="COMMAND")
+    index_commands.required = True
+    p = index_commands.add_parser("rebuild", help="rebuild the whole index from the archive")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_index_rebuild)
+    p = index_commands.add_parser("status", help="how far the index has got")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_index_status)
 
     p = commands.add_parser("gc", help="remove what interrupted filings left in the store")
     p.add_argument("--grace", type=float, help="seconds a leftover must be old (default: config)")
@@ -414,6 +450,87 @@ def _moment(text: str, archive: Archive | None) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=archive.config.tz if archive else UTC)
     return moment
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        request = SearchRequest(
+            text=" ".join(args.query),
+            dept=archive.config.department(args.dept).code if args.dept else None,
+            kind=args.kind,
+            year=args.year,
+            date_from=parse_date(args.date_from, "--from") if args.date_from else None,
+            date_to=parse_date(args.date_to, "--to") if args.date_to else None,
+            classification=parse_classification(args.classification)
+            if args.classification
+            else None,
+            sort=args.sort,
+            limit=args.limit,
+            page=args.page,
+        )
+        results = finding.search(archive, request)
+    _emit(args, results.to_json(), text.search_results(request, results))
+    pending = results.extra.get("pending", 0)
+    if pending and not args.json:
+        print(
+            f"note: {pending} filed item(s) are not in the index yet (is `bureau watch` running?)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    stop = threading.Event()
+    with _open(args) as archive:
+        settings = archive.config.watch
+        if args.settle is not None:
+            if not 0 <= args.settle <= 86400:
+                raise BadInput("--settle must be between 0 and 86400 seconds")
+            settings = replace(settings, settle_seconds=args.settle)
+        echo = _echo_to(sys.stderr if args.json else sys.stdout)
+        with _stopping_on_signals(stop):
+            tally = finding.watch(archive, settings, args.once, stop, echo)
+    if args.json:
+        print(json.dumps(tally.to_json(), ensure_ascii=False, indent=2))
+    elif args.once:
+        print(text.watch_summary(tally))
+    return 0
+
+
+def cmd_index_rebuild(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        count = finding.rebuild(archive)
+    _emit(args, {"indexed": count}, f"rebuilt the index: {count} item(s)")
+    return 0
+
+
+def cmd_index_status(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        report = finding.status(archive)
+    _emit(args, report, text.index_status(report))
+    return 0
+
+
+def _echo_to(stream: TextIO) -> Callable[[str], None]:
+    def echo(line: str) -> None:
+        print(line, file=stream, flush=True)
+
+    return echo
+
+
+@contextmanager
+def _stopping_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGINT and SIGTERM ask the watcher to finish its batch and exit 0."""
+
+    def handler(signum: int, frame: object) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def cmd_gc(args: argparse.Namespace) -> int:

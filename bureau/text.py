@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from archive.service import VerifyReport
     from bureau.batch import Summary
     from generators.catalog import Template
+    from indexer.search import Results, SearchRequest
+    from indexer.watch import Tally
     from seals.pki import SealInfo
 
 
@@ -135,4 +137,58 @@ def seal_table(found: Sequence[SealInfo]) -> str:
     lines = [f"{'dept':<5} {'status':<8} {'serial':<42} {'not after':<21} subject"]
     for s in found:
         lines.append(f"{s.dept:<5} {s.status:<8} {s.serial:<42} {s.not_after:<21} {s.subject}")
+    return "\n".join(lines)
+
+
+def search_results(request: SearchRequest, results: Results) -> str:
+    if not results.total:
+        lines = [f"no documents found for {request.text!r}"]
+        if results.suggestion:
+            lines.append(f"did you mean: {results.suggestion}")
+        return "\n".join(lines)
+    shown = f"page {results.page} of {results.pages}" if results.pages > 1 else "all shown"
+    lines = [f"{results.total} document(s) found for {request.text!r} ({shown})", ""]
+    for hit in results.hits:
+        head = [hit.archive_code, hit.date, hit.dept]
+        if hit.doc_no:
+            head.insert(1, hit.doc_no)
+        lines.append("  ".join(head))
+        lines.append(f"  {hit.title}")
+        if hit.snippet:
+            lines.append(f"  {hit.snippet}")
+        if hit.text == "unavailable":
+            lines.append(f"  (text unavailable: {hit.text_reason}; found by its metadata)")
+        lines.append("")
+    if results.hits == [] and results.page > 1:
+        lines.append(f"page {results.page} is past the last page ({results.pages})")
+    return "\n".join(lines).rstrip()
+
+
+def watch_summary(tally: Tally) -> str:
+    parts = [
+        f"{tally.filed} filed",
+        f"{tally.duplicates} duplicate(s)",
+        f"{tally.rejected} rejected",
+        f"{tally.indexed} indexed",
+    ]
+    if tally.removed:
+        parts.append(f"{tally.removed} removed from the index")
+    line = "watch: " + ", ".join(parts)
+    if tally.waiting:
+        line += f"; {tally.waiting} inbox file(s) still arriving, left for the next run"
+    return line
+
+
+def index_status(report: dict) -> str:
+    if not report["built"]:
+        return (
+            f"no index yet: {report['items']} item(s) to index "
+            "(run `bureau watch` or `bureau index rebuild`)"
+        )
+    lines = [
+        f"index {report['generation']}: {report['indexed']} of {report['items']} item(s) indexed,"
+        f" {report['pending']} pending",
+    ]
+    for entry in report["unavailable"]:
+        lines.append(f"  text unavailable: {entry['archive_code']}: {entry['reason']}")
     return "\n".join(lines)

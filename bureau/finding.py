@@ -1,0 +1,106 @@
+"""Search, the watcher and index upkeep, put together from the archive and the indexer.
+
+The index alone cannot tell whether it is behind; the catalog can. So a search also says
+how many filed items the index has not reached yet, which tells an archivist at once that
+the watcher is not running.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh.query import Term
+
+from archive.config import WatchSettings
+from archive.errors import OperationFailed
+from archive.service import Archive
+from generators.progress import Progress
+from indexer.generations import IndexDir
+from indexer.search import Results, SearchRequest
+from indexer.search import search as run_search
+from indexer.sync import Indexer
+from indexer.watch import Tally, Watcher
+
+PENDING_SCAN = 10_000  # audit entries looked at to count what the index has not reached
+
+
+def index_dir(archive: Archive) -> IndexDir:
+    return IndexDir(archive.home.folder("index"))
+
+
+def search(archive: Archive, request: SearchRequest) -> Results:
+    results = run_search(index_dir(archive), request)
+    pending = len(archive.changes_since(results.position, limit=PENDING_SCAN).item_ids)
+    results.extra["pending"] = pending
+    return results
+
+
+def rebuild(archive: Archive) -> int:
+    """Rebuild the whole index from the catalog, with a progress bar on a terminal."""
+    folder = index_dir(archive)
+    indexer = Indexer(archive, folder)
+    total = len(archive.item_ids())
+    with folder.writer_lock(), Progress(total, "indexing") as bar:
+        count = indexer.rebuild(on_batch=bar.advance)
+        indexer.catch_up()
+    return count
+
+
+def status(archive: Archive) -> dict[str, Any]:
+    """How far the index has got, for `bureau index status`."""
+    folder = index_dir(archive)
+    items = len(archive.item_ids())
+    generation = folder.current()
+    if generation is None:
+        return {"built": False, "items": items, "indexed": 0, "pending": items, "unavailable": []}
+    state = folder.state(generation)
+    index = folder.open(generation, readonly=True)
+    try:
+        with index.searcher() as searcher:
+            unreadable = [
+                {"id": h["id"], "archive_code": h["archive_code"], "reason": h["text_reason"]}
+                for h in searcher.search(Term("text", "unavailable"), limit=None)
+            ]
+            indexed = searcher.doc_count()
+    finally:
+        index.close()
+    pending = len(archive.changes_since(state.position, limit=PENDING_SCAN).item_ids)
+    return {
+        "built": True,
+        "generation": generation.name,
+        "items": items,
+        "indexed": indexed,
+        "pending": pending,
+        "unavailable": unreadable,
+    }
+
+
+def watch(
+    archive: Archive,
+    settings: WatchSettings,
+    once: bool,
+    stop: threading.Event,
+    echo: Callable[[str], None],
+) -> Tally:
+    """Run the watcher, logging each line to the home's logs/watch.log as well."""
+    log_path = archive.home.folder("logs") / "watch.log"
+
+    def report(line: str) -> None:
+        stamped = f"{datetime.now(archive.config.tz):%Y-%m-%d %H:%M:%S} {line}"
+        echo(stamped)
+        _append(log_path, stamped)
+
+    watcher = Watcher(archive, settings, report)
+    return watcher.run_once() if once else watcher.run(stop)
+
+
+def _append(path: Path, line: str) -> None:
+    try:
+        with path.open("a", encoding="utf-8") as log:
+            log.write(line + "\n")
+    except OSError as exc:
+        raise OperationFailed(f"{path}: cannot write the watcher's log: {exc.strerror}") from exc

@@ -1,0 +1,296 @@
+"""The inbox: files dropped into the data home's `inbox/` are filed into the archive.
+
+A scanner, a mail export or a colleague copies a document in; once it has stopped changing
+for the settle time it is claimed (renamed into `inbox/.processing/CLAIM/`), filed with the
+claim recorded in the audit trail, and removed. A file that cannot be filed goes to
+`inbox/rejected/` beside `NAME.reason.txt`; a copy of an item already filed goes to
+`inbox/duplicates/` with a note naming that item.
+
+A kill at any moment is safe: at start-up each claim left behind is either finished (the
+audit trail shows its filing committed: the files are removed) or handed back to the inbox
+to be taken again, so no file is lost and none is filed twice.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from archive.errors import BadInput, BureauError
+from archive.filing import FilingRequest, Source
+from archive.items import new_id
+from archive.service import Archive
+
+SIDECAR = ".meta.yaml"
+REASON = ".reason.txt"
+CLAIMS = ".processing"
+REJECTED = "rejected"
+DUPLICATES = "duplicates"
+SIDECAR_KEYS = {
+    "kind": "kind",
+    "dept": "dept",
+    "title": "title",
+    "date": "date",
+    "classification": "classification",
+    "retention": "retention",
+    "doc-no": "doc_no",
+    "doc_no": "doc_no",
+}
+MAX_SIDECAR_BYTES = 64 * 1024
+_TEMPORARY = re.compile(r"^(~\$.*|\.~lock\..*#|.*\.(tmp|part|crdownload))$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one dropped file."""
+
+    name: str
+    status: str  # "filed", "duplicate", "rejected" or "retry"
+    detail: str  # the archival code filed or duplicated, or the reason
+
+    def line(self) -> str:
+        verbs = {
+            "filed": "filed",
+            "duplicate": "duplicate of",
+            "rejected": "rejected:",
+            "retry": "will retry:",
+        }
+        return f"inbox: {self.name}: {verbs[self.status]} {self.detail}"
+
+
+def is_candidate(path: Path) -> bool:
+    """A file the inbox should take: not hidden, temporary, a lock file or a sidecar."""
+    name = path.name
+    if name.startswith(".") or _TEMPORARY.match(name) or name.endswith(SIDECAR):
+        return False
+    return path.is_file() or path.is_symlink()
+
+
+class Inbox:
+    def __init__(
+        self,
+        archive: Archive,
+        settle_seconds: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.archive = archive
+        self.folder = archive.home.folder("inbox")
+        self.settle_seconds = settle_seconds
+        self.clock = clock
+
+    # -- what is waiting -------------------------------------------------------------------
+
+    def candidates(self) -> list[Path]:
+        try:
+            entries = list(self.folder.iterdir())
+        except FileNotFoundError:
+            return []
+        return sorted(p for p in entries if is_candidate(p))
+
+    def ready(self) -> tuple[list[Path], float | None]:
+        """Settled candidates, and the seconds until the next unsettled one may be ready."""
+        settled, wait = [], None
+        now = self.clock()
+        for path in self.candidates():
+            changed = _last_change(path)
+            if changed is None:
+                continue
+            age = now - changed
+            if age >= self.settle_seconds:
+                settled.append(path)
+            else:
+                remaining = self.settle_seconds - age
+                wait = remaining if wait is None else min(wait, remaining)
+        return settled, wait
+
+    # -- taking one file -------------------------------------------------------------------
+
+    def take(self, path: Path) -> Outcome | None:
+        """Claim, file and clear away one settled file; None if it vanished or changed."""
+        name = path.name
+        if path.is_symlink():
+            return self._reject_in_place(path, "symbolic links are not taken: copy the file")
+        before = _signature(path)
+        if before is None or not _readable(path):
+            return None
+        claim = self._claim(path)
+        if claim is None:
+            return None
+        document = claim / name
+        if _signature(document) != before:  # it changed as we took it: hand it back
+            self._release(claim)
+            return None
+        return self._file(claim, document)
+
+    def _claim(self, path: Path) -> Path | None:
+        claim = self.folder / CLAIMS / new_id()
+        claim.mkdir(parents=True)
+        try:
+            os.rename(path, claim / path.name)
+        except FileNotFoundError:
+            claim.rmdir()
+            return None
+        sidecar = path.with_name(path.name + SIDECAR)
+        if sidecar.is_file():
+            os.rename(sidecar, claim / sidecar.name)
+        return claim
+
+    def _file(self, claim: Path, document: Path) -> Outcome:
+        name = document.name
+        try:
+            request = self._request(claim, document)
+            result = self.archive.file(request)
+        except BadInput as exc:
+            self._settle_claim(claim, REJECTED, f"{exc}\n")
+            return Outcome(name, "rejected", str(exc))
+        except (BureauError, OSError) as exc:  # not the file's fault (a full disk, say)
+            self._release(claim)
+            return Outcome(name, "retry", str(exc))
+        item = result.item
+        if result.duplicate_of:
+            note = (
+                f"duplicate of item {item.archive_code} (id {item.id}, {item.title!r}), "
+                "already in the archive: nothing was filed\n"
+            )
+            self._settle_claim(claim, DUPLICATES, note)
+            return Outcome(name, "duplicate", item.archive_code)
+        shutil.rmtree(claim)
+        return Outcome(name, "filed", item.archive_code)
+
+    def _request(self, claim: Path, document: Path) -> FilingRequest:
+        metadata = read_sidecar(claim / (document.name + SIDECAR))
+        return FilingRequest(
+            documents=[Source(document, document.name)],
+            origin=f"inbox:{claim.name}",
+            **metadata,
+        )
+
+    def _settle_claim(self, claim: Path, where: str, reason: str) -> None:
+        """Move a claim's files to rejected/ or duplicates/ beside NAME.reason.txt."""
+        target_dir = self.folder / where
+        target_dir.mkdir(exist_ok=True)
+        document = next(p for p in claim.iterdir() if not p.name.endswith(SIDECAR))
+        target = _free_name(target_dir, document.name)
+        (target_dir / (target.name + REASON)).write_text(reason, encoding="utf-8")
+        sidecar = claim / (document.name + SIDECAR)
+        if sidecar.is_file():
+            os.rename(sidecar, target_dir / (target.name + SIDECAR))
+        os.rename(document, target)
+        shutil.rmtree(claim)
+
+    def _reject_in_place(self, path: Path, reason: str) -> Outcome:
+        target_dir = self.folder / REJECTED
+        target_dir.mkdir(exist_ok=True)
+        target = _free_name(target_dir, path.name)
+        (target_dir / (target.name + REASON)).write_text(reason + "\n", encoding="utf-8")
+        os.rename(path, target)
+        return Outcome(path.name, "rejected", reason)
+
+    def _release(self, claim: Path) -> None:
+        """Hand a claim's files back to the inbox, to be taken again."""
+        entries = list(claim.iterdir())
+        documents = [p for p in entries if not p.name.endswith(SIDECAR)]
+        if not documents:  # killed between moving the sidecar and the document
+            for sidecar in entries:
+                os.rename(sidecar, _free_name(self.folder, sidecar.name))
+        for document in documents:
+            target = _free_name(self.folder, document.name)
+            sidecar = claim / (document.name + SIDECAR)
+            if sidecar.is_file():
+                os.rename(sidecar, self.folder / (target.name + SIDECAR))
+            os.rename(document, target)
+        claim.rmdir()
+
+    # -- after a crash ---------------------------------------------------------------------
+
+    def recover(self) -> list[str]:
+        """Finish or hand back the claims a killed watcher left; what was done, as lines."""
+        claims = self.folder / CLAIMS
+        if not claims.is_dir():
+            return []
+        done = []
+        for claim in sorted(p for p in claims.iterdir() if p.is_dir()):
+            item_id = self.archive.filed_with_origin(f"inbox:{claim.name}")
+            if item_id:
+                shutil.rmtree(claim)
+                done.append(f"inbox: finished an interrupted filing (item {item_id})")
+            elif any(claim.iterdir()):
+                names = ", ".join(sorted(p.name for p in claim.iterdir()))
+                self._release(claim)
+                done.append(f"inbox: handed back {names} after an interrupted run")
+            else:
+                claim.rmdir()
+        return done
+
+
+def read_sidecar(path: Path) -> dict[str, Any]:
+    """The filing options a sidecar gives; BadInput naming what is wrong with it."""
+    if not path.is_file():
+        return {}
+    if path.stat().st_size > MAX_SIDECAR_BYTES:
+        raise BadInput(f"{path.name}: the sidecar is larger than {MAX_SIDECAR_BYTES} bytes")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BadInput(f"{path.name}: not valid YAML: {first}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise BadInput(f"{path.name}: the sidecar must be a mapping of option: value")
+    options: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in SIDECAR_KEYS:
+            known = ", ".join(k for k in SIDECAR_KEYS if k != "doc_no")
+            raise BadInput(f"{path.name}: unknown key {key!r}: the keys are {known}")
+        if value is None or isinstance(value, dict | list):
+            raise BadInput(f"{path.name}: {key} must be a single value")
+        options[SIDECAR_KEYS[key]] = str(value)
+    return options
+
+
+def _last_change(path: Path) -> float | None:
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return None
+    return max(st.st_mtime, st.st_ctime)
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def _readable(path: Path) -> bool:
+    try:
+        with path.open("rb") as stream:
+            stream.read(1)
+    except OSError:
+        return False
+    return True
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """`folder/name`, or `folder/stem (2).ext` and so on if that is taken."""
+    target = folder / name
+    if not target.exists() and not (folder / (name + REASON)).exists():
+        return target
+    suffix = Path(name).suffix
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    for n in range(2, 100_000):
+        candidate = folder / f"{stem} ({n}){suffix}"
+        if not candidate.exists() and not (folder / (candidate.name + REASON)).exists():
+            return candidate
+    raise BadInput(f"{folder}: too many files named {name}")

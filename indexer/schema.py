@@ -1,0 +1,54 @@
+"""The index's fields. SCHEMA_VERSION changes whenever they (or the analyzer) change, and an
+index of another version is refused with a message to rebuild it."""
+
+from __future__ import annotations
+
+from whoosh.analysis import IDTokenizer, LowercaseFilter
+from whoosh.fields import BOOLEAN, ID, NUMERIC, STORED, TEXT, Schema
+
+from indexer.analysis import mixed_analyzer
+
+SCHEMA_VERSION = 1
+TITLE_BOOST = 4.0
+
+# Fields a user may name in a query (`dept:BGS`, `title:安全`), and the ones searched when
+# a word names no field.
+QUERY_FIELDS = ("title", "body", "doc_no")
+FIELD_ALIASES = {"code": "archive_code", "type": "kind", "level": "classification"}
+
+
+class LowerID(ID):
+    """An exact-value field matched without regard to case (`dept:bgs` finds BGS)."""
+
+    def __init__(self, stored: bool = False) -> None:
+        super().__init__(stored=stored)
+        self.analyzer = IDTokenizer() | LowercaseFilter()
+
+
+def make_schema() -> Schema:
+    analyzer = mixed_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True, sortable=True),
+        archive_code=LowerID(stored=True),
+        doc_no=TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase", field_boost=2.0),
+        doc_no_key=ID(),
+        title=TEXT(
+            analyzer=analyzer,
+            stored=True,
+            multitoken_query="phrase",
+            field_boost=TITLE_BOOST,
+            spelling=True,
+        ),
+        body=TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase", spelling=True),
+        kind=LowerID(stored=True),
+        template=LowerID(stored=True),
+        dept=LowerID(stored=True),
+        year=NUMERIC(stored=True),
+        date=ID(stored=True, sortable=True),
+        classification=LowerID(stored=True),
+        retention=LowerID(stored=True),
+        sealed=BOOLEAN(stored=True),
+        status=LowerID(stored=True),
+        text=LowerID(stored=True),  # "available" or "unavailable"
+        text_reason=STORED(),
+    )

@@ -1,0 +1,318 @@
+"""Search for archivists: a query string and filters in, ranked hits with snippets out.
+
+The index is opened read-only, so searching works while the watcher writes: Whoosh readers
+see the last committed state. A query typed as a document number or archival code finds
+that document first; otherwise words are searched in titles (weighted highest), document
+numbers and text, all words required unless OR is written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import whoosh.index
+from whoosh import highlight, qparser, query
+from whoosh.lang.porter import stem
+from whoosh.searching import Hit as WhooshHit
+from whoosh.searching import Searcher
+
+from archive.codes import parse as parse_code
+from archive.errors import BadInput, BureauError, IndexUnusable
+from indexer.analysis import doc_no_key, is_cjk
+from indexer.generations import DAMAGE, REBUILD, IndexDir
+from indexer.schema import FIELD_ALIASES, QUERY_FIELDS
+
+EXACT_BOOST = 1000.0
+SNIPPET_CHARS = 160
+MAX_LIMIT = 1000
+SORTS = ("relevance", "date")
+SPELLING_FIELDS = ("spell_title", "spell_body")
+SPELLING_DISTANCE = 2
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    text: str
+    dept: str | None = None
+    kind: str | None = None
+    year: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    classification: str | None = None
+    sort: str = "relevance"
+    limit: int = 20
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    archive_code: str
+    doc_no: str | None
+    title: str
+    date: str
+    dept: str
+    kind: str
+    classification: str
+    status: str
+    sealed: bool
+    text: str
+    text_reason: str
+    snippet: str
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The public JSON form of a hit (keys are an interface: add, never rename)."""
+        return {
+            "id": self.id,
+            "archive_code": self.archive_code,
+            "doc_no": self.doc_no,
+            "title": self.title,
+            "date": self.date,
+            "dept": self.dept,
+            "snippet": self.snippet,
+            "score": round(self.score, 4),
+            "kind": self.kind,
+            "classification": self.classification,
+            "status": self.status,
+            "sealed": self.sealed,
+            "text": self.text,
+            "text_reason": self.text_reason or None,
+        }
+
+
+@dataclass(frozen=True)
+class Results:
+    total: int
+    hits: list[Hit]
+    suggestion: str | None = None
+    page: int = 1
+    pages: int = 0
+    position: int = 0  # the audit position the index had reached
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "hits": [h.to_json() for h in self.hits],
+            "suggestion": self.suggestion,
+            "page": self.page,
+            "pages": self.pages,
+        } | self.extra
+
+
+def validate(request: SearchRequest) -> None:
+    if not request.text.strip():
+        raise BadInput("give something to search for")
+    if len(request.text) > 2000:
+        raise BadInput("the query is longer than 2000 characters")
+    if request.sort not in SORTS:
+        raise BadInput(f"unknown sort {request.sort!r}: use relevance or date")
+    if not 1 <= request.limit <= MAX_LIMIT:
+        raise BadInput(f"--limit must be between 1 and {MAX_LIMIT}")
+    if request.page < 1:
+        raise BadInput("--page must be at least 1")
+    if request.date_from and request.date_to and request.date_from > request.date_to:
+        raise BadInput("--from is after --to")
+
+
+def search(index_dir: IndexDir, request: SearchRequest) -> Results:
+    """Run `request` against the live index (an index not built yet finds nothing)."""
+    validate(request)
+    generation = index_dir.current()
+    if generation is None:
+        return Results(total=0, hits=[], page=request.page)
+    position = index_dir.state(generation).position
+    index = index_dir.open(generation, readonly=True)
+    try:
+        with index.searcher() as searcher:
+            return _run(index, searcher, request, position)
+    except DAMAGE as exc:
+        raise IndexUnusable(f"the search index is damaged ({exc}): {REBUILD}") from exc
+    finally:
+        index.close()
+
+
+def _run(
+    index: whoosh.index.Index, searcher: Searcher, request: SearchRequest, position: int
+) -> Results:
+    parser = _parser(index)
+    parsed = _parse(parser, request.text)
+    wanted = query.Or([*_exact(request.text), parsed]) if _exact(request.text) else parsed
+    options: dict[str, Any] = {"filter": _filters(request), "terms": True}
+    if request.sort == "date":
+        options.update(sortedby="date", reverse=True)
+    page = searcher.search_page(wanted, request.page, pagelen=request.limit, **options)
+    total = page.total
+    hits = [_hit(h) for h in page] if request.page <= max(page.pagecount, 1) else []
+    suggestion = _suggest(searcher, parser, request, options) if total == 0 else None
+    return Results(
+        total=total,
+        hits=hits,
+        suggestion=suggestion,
+        page=request.page,
+        pages=page.pagecount if total else 0,
+        position=position,
+    )
+
+
+def _parser(index: whoosh.index.Index) -> qparser.QueryParser:
+    parser = qparser.MultifieldParser(list(QUERY_FIELDS), index.schema, group=qparser.AndGroup)
+    parser.add_plugin(qparser.FieldAliasPlugin({v: [k] for k, v in FIELD_ALIASES.items()}))
+    return parser
+
+
+def _parse(parser: qparser.QueryParser, text: str) -> query.Query:
+    """The query tree; malformed syntax (unbalanced quotes, brackets) is searched literally."""
+    try:
+        parsed = parser.parse(text)
+    except Exception:  # noqa: BLE001 - Whoosh's parser raises many types on odd input
+        parsed = None
+    if parsed is None or parsed is query.NullQuery:
+        literal = " ".join(text.replace('"', " ").replace("(", " ").replace(")", " ").split())
+        parsed = parser.parse(literal) if literal else query.NullQuery
+    return parsed.accept(_single_cjk_as_prefix)
+
+
+def _single_cjk_as_prefix(q: query.Query) -> query.Query:
+    """One Chinese character is not a bigram: find it at the start of one instead."""
+    if (
+        isinstance(q, query.Term)
+        and isinstance(q.text, str)
+        and len(q.text) == 1
+        and is_cjk(q.text)
+    ):
+        return query.Prefix(q.fieldname, q.text, boost=q.boost)
+    return q
+
+
+def _exact(text: str) -> list[query.Query]:
+    """Queries matching the document the whole text names, as a number, code or id."""
+    exact: list[query.Query] = []
+    key = doc_no_key(text)
+    if key:
+        exact.append(query.Term("doc_no_key", key, boost=EXACT_BOOST))
+    try:
+        code = str(parse_code(text.strip())).lower()
+    except BureauError:
+        code = None
+    if code:
+        exact.append(query.Term("archive_code", code, boost=EXACT_BOOST))
+    stripped = text.strip()
+    if len(stripped) == 26 and stripped.isalnum():
+        exact.append(query.Term("id", stripped.upper(), boost=EXACT_BOOST))
+    return exact
+
+
+def _filters(request: SearchRequest) -> query.Query | None:
+    parts: list[query.Query] = []
+    for name in ("dept", "kind", "classification"):
+        value = getattr(request, name)
+        if value:
+            parts.append(query.Term(name, value.lower()))
+    if request.year is not None:
+        parts.append(query.NumericRange("year", request.year, request.year))
+    if request.date_from or request.date_to:
+        start = request.date_from.isoformat() if request.date_from else None
+        end = request.date_to.isoformat() if request.date_to else None
+        parts.append(query.TermRange("date", start, end))
+    return query.And(parts) if parts else None
+
+
+class _Marker(highlight.Formatter):
+    """Marks matches as **word**, merging the overlapping bigrams of one Chinese word."""
+
+    between = " … "
+
+    def format_fragment(self, fragment: highlight.Fragment, replace: bool = False) -> str:
+        spans: list[list[int]] = []
+        for token in sorted(fragment.matches, key=lambda t: (t.startchar, t.endchar)):
+            if token.startchar is None:
+                continue
+            if spans and token.startchar <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], token.endchar)
+            else:
+                spans.append([token.startchar, token.endchar])
+        text, out, index = fragment.text, [], fragment.startchar
+        for start, end in spans:
+            out.append(text[index:start])
+            out.append(f"**{text[start:end]}**")
+            index = end
+        out.append(text[index : fragment.endchar])
+        return " ".join("".join(out).split())
+
+
+_HIGHLIGHTER = highlight.Highlighter(
+    fragmenter=highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=50),
+    formatter=_Marker(),
+)
+
+
+def _hit(hit: WhooshHit) -> Hit:
+    stored = hit.fields()
+    body = stored.get("body") or ""
+    snippet = ""
+    if body:
+        hit.results.highlighter = _HIGHLIGHTER
+        snippet = (
+            hit.highlights("body", top=2)
+            or " ".join(body[: SNIPPET_CHARS * 2].split())[:SNIPPET_CHARS]
+        )
+    return Hit(
+        id=stored["id"],
+        archive_code=stored["archive_code"],
+        doc_no=stored.get("doc_no"),
+        title=stored.get("title", ""),
+        date=stored.get("date", ""),
+        dept=stored.get("dept", ""),
+        kind=stored.get("kind", ""),
+        classification=stored.get("classification", ""),
+        status=stored.get("status", ""),
+        sealed=bool(stored.get("sealed")),
+        text=stored.get("text", "available"),
+        text_reason=stored.get("text_reason", ""),
+        snippet=snippet,
+        score=float(hit.score or 0.0),
+    )
+
+
+def _suggest(
+    searcher: Searcher,
+    parser: qparser.QueryParser,
+    request: SearchRequest,
+    options: dict[str, Any],
+) -> str | None:
+    """The query with each unknown English word respelled as the closest indexed word, if
+    that finds something; else None."""
+    reader = searcher.reader()
+    suggestion = request.text
+    for word in dict.fromkeys(re.findall(r"[A-Za-z]{3,}", request.text)):
+        lower = word.lower()
+        if any(reader.doc_frequency(f, stem(lower)) for f in ("title", "body")):
+            continue
+        candidates: set[str] = set()
+        for field_name in SPELLING_FIELDS:
+            if field_name in reader.schema:
+                candidates.update(reader.terms_within(field_name, lower, SPELLING_DISTANCE))
+        if candidates:
+            best = min(candidates, key=lambda c: (edit_distance(lower, c), c))
+            suggestion = re.sub(rf"\b{re.escape(word)}\b", best, suggestion, count=1)
+    if suggestion == request.text:
+        return None
+    retry = _parse(parser, suggestion)
+    found = searcher.search(retry, limit=1, filter=options.get("filter"))
+    return suggestion if found.scored_length() else None
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]

@@ -1,0 +1,141 @@
+"""Keeping the index equal to the catalog: follow changes, reconcile, rebuild.
+
+The index is derived data. Three ways bring it back to the catalog, each safe to repeat:
+`catch_up` follows the audit trail from the position the index has reached; `reconcile`
+compares the sets of item ids (so an entry missed for any reason is found); `rebuild`
+writes a whole new generation. Every write adds or replaces an item's one document (its
+id is unique), so a crash and a retry can never index an item twice.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh.index import Index
+from whoosh.writing import IndexWriter
+
+from archive.service import Archive
+from indexer.documents import index_fields, item_text
+from indexer.generations import IndexDir
+
+BATCH = 100  # items per commit while following changes
+REBUILD_BATCH = 1000  # items per commit while rebuilding
+WRITER_MEMORY_MB = 64
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    added: int
+    removed: int
+
+
+class Indexer:
+    """The one writer of a data home's index (hold `IndexDir.writer_lock` around it)."""
+
+    def __init__(self, archive: Archive, index_dir: IndexDir | None = None) -> None:
+        self.archive = archive
+        self.dir = index_dir or IndexDir(archive.home.folder("index"))
+
+    def _live(self) -> tuple[Path, Index]:
+        generation = self.dir.current() or self.dir.create_first()
+        return generation, self.dir.open(generation, readonly=False)
+
+    def catch_up(self, on_batch: Progress | None = None) -> int:
+        """Index every item changed since the index's position; the number of items handled."""
+        generation, index = self._live()
+        position = self.dir.state(generation).position
+        handled = 0
+        try:
+            while True:
+                changes = self.archive.changes_since(position, limit=BATCH)
+                if changes.last_seq == position:
+                    return handled
+                if changes.item_ids:
+                    self._write(index, changes.item_ids, replace=True)
+                self.dir.write_state(generation, changes.last_seq)
+                position = changes.last_seq
+                handled += len(changes.item_ids)
+                if on_batch:
+                    on_batch(len(changes.item_ids))
+        finally:
+            index.close()
+
+    def reconcile(self) -> Reconciled:
+        """Index items the index lacks and remove entries whose item is gone."""
+        generation, index = self._live()
+        try:
+            indexed = set(indexed_ids(index))
+            catalog = self.archive.item_ids()
+            missing = sorted(catalog - indexed)
+            gone = sorted(indexed - catalog)
+            for start in range(0, len(missing), BATCH):
+                self._write(index, missing[start : start + BATCH], replace=True)
+            if gone:
+                writer = index.writer(limitmb=WRITER_MEMORY_MB)
+                for item_id in gone:
+                    writer.delete_by_term("id", item_id)
+                writer.commit()
+            return Reconciled(added=len(missing), removed=len(gone))
+        finally:
+            index.close()
+
+    def rebuild(self, on_batch: Progress | None = None) -> int:
+        """Build a new generation from the whole catalog and make it live; items indexed."""
+        position, ids = self._snapshot()
+        building = self.dir.start_generation()
+        index = self.dir.open(building, readonly=False)
+        try:
+            for start in range(0, len(ids), REBUILD_BATCH):
+                batch = ids[start : start + REBUILD_BATCH]
+                self._write(index, batch, replace=False)
+                gc.collect()  # python-docx's reference cycles hold parsed XML until collected
+                if on_batch:
+                    on_batch(len(batch))
+        finally:
+            index.close()
+        self.dir.finish_generation(building, position)
+        return len(ids)
+
+    def _snapshot(self) -> tuple[int, list[str]]:
+        """The audit position and the item ids of one consistent moment of the catalog."""
+        conn = self.archive.conn
+        conn.execute("BEGIN")
+        try:
+            position = self.archive.audit_position()
+            ids = sorted(self.archive.item_ids())
+        finally:
+            conn.execute("COMMIT")
+        return position, ids
+
+    def _write(self, index: Index, item_ids: list[str], replace: bool) -> None:
+        found = self.archive.items_by_id(item_ids)
+        writer: IndexWriter = index.writer(limitmb=WRITER_MEMORY_MB)
+        try:
+            for item_id in item_ids:
+                item = found.get(item_id)
+                if item is None:
+                    writer.delete_by_term("id", item_id)
+                    continue
+                fields = index_fields(item, item_text(self.archive, item))
+                if replace:
+                    writer.update_document(**fields)
+                else:
+                    writer.add_document(**fields)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+
+def indexed_ids(index: Index) -> list[str]:
+    """The ids of the items the index holds."""
+    with index.reader() as reader:
+        if reader.doc_count_all() == 0:
+            return []
+        ids = reader.column_reader("id")
+        return [ids[n] for n in reader.all_doc_ids()]

@@ -1,0 +1,180 @@
+"""The watcher: files what lands in the inbox and keeps the index equal to the catalog.
+
+One loop, one writer. Each turn it takes the inbox files that have settled, then indexes
+every item the audit trail shows changed since the index's position (however it was
+filed: `bureau generate`, `bureau file` or the inbox). Filesystem events only wake the
+loop early; the loop itself looks at the inbox and the catalog every `poll_seconds`, and
+reconciles the whole index with the catalog at start-up and every `rescan_seconds`, so a
+missed event delays work but never loses it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from archive.config import WatchSettings
+from archive.errors import IndexBusy
+from archive.service import Archive
+from indexer.generations import IndexDir
+from indexer.inbox import Inbox, Outcome
+from indexer.sync import Indexer
+
+INBOX_BATCH = 50  # files taken before the index is brought up to date again
+ONCE_PATIENCE = 3.0  # `--once` waits at most this many settle times for arriving files
+
+Report = Callable[[str], None]
+
+
+@dataclass
+class Tally:
+    filed: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    indexed: int = 0
+    removed: int = 0
+    waiting: int = 0  # inbox files still arriving when `--once` stopped
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+        if outcome.status == "filed":
+            self.filed += 1
+        elif outcome.status == "duplicate":
+            self.duplicates += 1
+        elif outcome.status == "rejected":
+            self.rejected += 1
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "filed": self.filed,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "indexed": self.indexed,
+            "removed": self.removed,
+            "waiting": self.waiting,
+        }
+
+
+class Watcher:
+    def __init__(
+        self,
+        archive: Archive,
+        settings: WatchSettings,
+        report: Report = lambda line: None,
+    ) -> None:
+        self.archive = archive
+        self.settings = settings
+        self.report = report
+        self.dir = IndexDir(archive.home.folder("index"))
+        self.indexer = Indexer(archive, self.dir)
+        self.inbox = Inbox(archive, settings.settle_seconds)
+        self.tally = Tally()
+
+    def run_once(self) -> Tally:
+        """Do all pending work: recover, reconcile, file the inbox, index; then return."""
+        with self.dir.watch_lock():
+            self._start()
+            give_up = time.monotonic() + ONCE_PATIENCE * self.settings.settle_seconds + 1
+            while True:
+                wait = self._turn()
+                if wait is None or time.monotonic() + wait > give_up:
+                    break
+                time.sleep(wait)
+            self.tally.waiting = len(self.inbox.candidates())
+        return self.tally
+
+    def run(self, stop: threading.Event) -> Tally:
+        """Work until `stop` is set; the batch in hand is finished first."""
+        with self.dir.watch_lock():
+            wake = threading.Event()
+            observer = _observe(self.inbox.folder, wake)
+            try:
+                self._start()
+                self.report("watching " + str(self.inbox.folder) + " (stop with Ctrl-C)")
+                next_rescan = time.monotonic() + self.settings.rescan_seconds
+                while not stop.is_set():
+                    wait = self._turn()
+                    if time.monotonic() >= next_rescan:
+                        self._reconcile()
+                        next_rescan = time.monotonic() + self.settings.rescan_seconds
+                    pause = self.settings.poll_seconds if wait is None else min(wait, 60.0)
+                    wake.wait(max(pause, 0.05))
+                    wake.clear()
+                    if stop.is_set():
+                        break
+            finally:
+                observer.stop()
+                observer.join(timeout=5)
+        return self.tally
+
+    def _start(self) -> None:
+        for line in self.inbox.recover():
+            self.report(line)
+        with self.dir.writer_lock():
+            self._catch_up_locked()
+            self._reconcile_locked()
+
+    def _turn(self) -> float | None:
+        """File one batch of settled inbox files and index; seconds until more may be ready."""
+        ready, wait = self.inbox.ready()
+        for path in ready[:INBOX_BATCH]:
+            outcome = self.inbox.take(path)
+            if outcome:
+                self.tally.count(outcome)
+                self.report(outcome.line())
+        self._catch_up()
+        if len(ready) > INBOX_BATCH:
+            return 0.0
+        return wait
+
+    def _catch_up(self) -> None:
+        try:
+            with self.dir.writer_lock(wait_seconds=0):
+                self._catch_up_locked()
+        except IndexBusy:
+            pass  # a rebuild holds the index; its successor is caught up next turn
+
+    def _catch_up_locked(self) -> None:
+        handled = self.indexer.catch_up()
+        if handled:
+            self.tally.indexed += handled
+            self.report(f"index: {handled} item(s) indexed")
+
+    def _reconcile(self) -> None:
+        try:
+            with self.dir.writer_lock(wait_seconds=0):
+                self._reconcile_locked()
+        except IndexBusy:
+            pass
+
+    def _reconcile_locked(self) -> None:
+        result = self.indexer.reconcile()
+        self.tally.indexed += result.added
+        self.tally.removed += result.removed
+        if result.added or result.removed:
+            self.report(
+                f"index: reconciled with the catalog: {result.added} added, "
+                f"{result.removed} removed"
+            )
+
+
+class _Wake(FileSystemEventHandler):
+    def __init__(self, wake: threading.Event) -> None:
+        self.wake = wake
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        self.wake.set()
+
+
+def _observe(folder: object, wake: threading.Event) -> Observer:
+    observer = Observer()
+    observer.schedule(_Wake(wake), str(folder), recursive=False)
+    observer.daemon = True
+    observer.start()
+    return observer
