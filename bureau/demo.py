@@ -250,6 +250,20 @@ def main() -> int:
             "--supersedes",
             "J042-WS·2026-D30-BGS-0002",
         )
+        # A scanner drops documents into the inbox; the watcher files and indexes them.
+        inbox = HOME / "inbox"
+        scanned = write_docx(
+            inbox / "2026年 春季 校车安全检查 报告.docx",
+            "关于春季校车安全检查情况的报告",
+            "各区县教育局已完成春季校车安全检查，共检查校车312辆，发现隐患9处，已全部整改。",
+        )
+        (inbox / (scanned.name + ".meta.yaml")).write_text(
+            "kind: report\ndept: TWY\ndate: 2026-04-20\nretention: D10\n", encoding="utf-8"
+        )
+        (inbox / "damaged.docx").write_bytes(b"this is not a DOCX file")
+        run("watch", "--once", "--settle", "0")
+        reason = inbox / "rejected" / "damaged.docx.reason.txt"
+        print(f"{reason.relative_to(HOME)}: {reason.read_text(encoding='utf-8').strip()}")
         # A co-issuing department adds its seal: a new version with two seals.
         run("sign", "市教办〔2026〕1号", "--dept", "JJK")
         run("list", "--limit", "12")
@@ -265,6 +279,12 @@ def main() -> int:
             Path.cwd() / "demo-notice.docx",
             "--force",
         )
+    # Archivists: finding documents by what they say, in English and Chinese.
+    run("watch", "--once", "--settle", "0")
+    run("search", "inspection")
+    run("search", "安全检查", "--limit", "3")
+    run("search", "市教办〔2026〕1号", "--limit", "1")
+    run("search", "inspecton")
     # Auditors: fixity and the trail.
     run("seals", "list")
     run("seals", "export-root", Path.cwd() / "demo-root.pem", "--force")

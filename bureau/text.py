@@ -153,7 +153,7 @@ def search_results(request: SearchRequest, results: Results) -> str:
         if hit.doc_no:
             head.insert(1, hit.doc_no)
         lines.append("  ".join(head))
-        lines.append(f"  {hit.title}")
+        lines.append(f"  {hit.title}" + (f"  ({hit.status})" if hit.status != "filed" else ""))
         if hit.snippet:
             lines.append(f"  {hit.snippet}")
         if hit.text == "unavailable":
