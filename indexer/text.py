@@ -20,9 +20,11 @@ import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from docx.opc.part import Part
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PACKAGE_URI, PackURI
+from docx.opc.phys_pkg import PhysPkgReader
+from docx.opc.pkgreader import _SerializedRelationships
 from docx.oxml.parser import parse_xml
-from docx.package import Package
 from lxml.etree import _Element
 from pypdf import PasswordType, PdfReader
 
@@ -166,42 +168,68 @@ def _unzipped_size(stream: BinaryIO) -> int:
 
 
 def _docx_text(stream: BinaryIO) -> _Text:
-    document = Package.open(stream).main_document_part
-    body = _element(document)
-    headers, footers = _headers_and_footers(document, body)
-    parts = [*map(_element, headers), body, *map(_element, _notes(document))]
-    out = _Text()
-    for root in [*parts, *map(_element, footers)]:
-        _DocxWalker(out).walk(root)
+    package = _TextParts(stream)
+    try:
+        body = package.xml(package.main)
+        headers, footers = package.headers_and_footers(body)
+        parts = [*map(package.xml, headers), body, *map(package.xml, package.notes())]
+        out = _Text()
+        for root in [*parts, *map(package.xml, footers)]:
+            _DocxWalker(out).walk(root)
+    finally:
+        package.close()
     return out
 
 
-def _element(part: Part) -> _Element:
-    """The root XML element of a part, whether python-docx parsed it or left it as bytes."""
-    element = getattr(part, "element", None)
-    return element if element is not None else parse_xml(part.blob)
+class _TextParts:
+    """The parts of a DOCX package that hold its text, each read and parsed only when asked.
 
+    python-docx's `Package.open` parses every XML part (styles, numbering, settings, themes)
+    which is most of the cost of reading a generated document; its OPC reader is used here
+    directly to read just the main document, the headers and footers it references, and
+    the notes.
+    """
 
-def _headers_and_footers(document: Part, body: _Element) -> tuple[list[Part], list[Part]]:
-    """Each header and footer part the sections use, once, in section order."""
-    found: dict[str, dict[str, Part]] = {"header": {}, "footer": {}}
-    for section in body.iter(_W + "sectPr"):
-        for reference in section:
-            part = document.related_parts.get(reference.get(_R + "id"))
-            if reference.tag in _REFERENCES and part is not None:
-                found[_REFERENCES[reference.tag]].setdefault(str(part.partname), part)
-    return list(found["header"].values()), list(found["footer"].values())
+    def __init__(self, stream: BinaryIO) -> None:
+        self.reader = PhysPkgReader(stream)
+        package_rels = self._rels(PACKAGE_URI)
+        self.main = next(
+            r.target_partname
+            for r in package_rels
+            if r.reltype == RT.OFFICE_DOCUMENT and not r.is_external
+        )
+        self.main_rels = {r.rId: r for r in self._rels(self.main) if not r.is_external}
 
+    def close(self) -> None:
+        self.reader.close()
 
-def _notes(document: Part) -> list[Part]:
-    """The footnotes and endnotes parts, if the document has them."""
-    rels = [rel for rel in document.rels.values() if not rel.is_external]
-    return [
-        rel.target_part
-        for kind in ("footnotes", "endnotes")
-        for rel in rels
-        if rel.reltype == _RT + kind
-    ]
+    def _rels(self, source: PackURI) -> _SerializedRelationships:
+        return _SerializedRelationships.load_from_xml(
+            source.baseURI, self.reader.rels_xml_for(source)
+        )
+
+    def xml(self, partname: PackURI) -> _Element:
+        return parse_xml(self.reader.blob_for(partname))
+
+    def headers_and_footers(self, body: _Element) -> tuple[list[PackURI], list[PackURI]]:
+        """Each header and footer part the sections use, once, in section order."""
+        found: dict[str, dict[str, PackURI]] = {"header": {}, "footer": {}}
+        for section in body.iter(_W + "sectPr"):
+            for reference in section:
+                rel = self.main_rels.get(reference.get(_R + "id"))
+                if reference.tag in _REFERENCES and rel is not None:
+                    partname = rel.target_partname
+                    found[_REFERENCES[reference.tag]].setdefault(str(partname), partname)
+        return list(found["header"].values()), list(found["footer"].values())
+
+    def notes(self) -> list[PackURI]:
+        """The footnotes and endnotes parts, if the document has them."""
+        return [
+            rel.target_partname
+            for kind in ("footnotes", "endnotes")
+            for rel in self.main_rels.values()
+            if rel.reltype == _RT + kind
+        ]
 
 
 class _DocxWalker:
