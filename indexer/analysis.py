@@ -127,5 +127,10 @@ def doc_no_key(text: str) -> str:
     `CEB-BGS [2026] No. 12`, `ceb-bgs〔2026〕no.12` and `CEB BGS 2026 No 12` share one key;
     `市教办〔2026〕12号` and `市教办[2026]12号` another.
     """
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return _DOC_NO_NOISE.sub("", folded)
+    key = text
+    for _ in range(3):  # removing a space can let NFKC compose what it separated
+        folded = _DOC_NO_NOISE.sub("", unicodedata.normalize("NFKC", key).casefold())
+        if folded == key:
+            break
+        key = folded
+    return key

@@ -38,13 +38,12 @@ DAMAGE = (
     whoosh.index.IndexError,
     OSError,
     EOFError,
-    ValueError,
-    KeyError,
-    IndexError,
     struct.error,
     pickle.UnpicklingError,
     zlib.error,
 )
+# Opening also decodes the table of contents, where damage shows as any malformed value.
+OPEN_DAMAGE = (*DAMAGE, ValueError, KeyError, IndexError, TypeError)
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ class IndexDir:
             storage = FileStorage(str(generation), readonly=readonly)
             index = storage.open_index(schema=make_schema())
             index.doc_count()
-        except DAMAGE as exc:
+        except OPEN_DAMAGE as exc:
             raise IndexUnusable(
                 f"the search index is damaged ({_first_line(exc)}): {REBUILD}"
             ) from exc

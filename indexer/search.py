@@ -15,13 +15,12 @@ from typing import Any
 
 import whoosh.index
 from whoosh import highlight, qparser, query
-from whoosh.lang.porter import stem
 from whoosh.searching import Hit as WhooshHit
 from whoosh.searching import Searcher
 
 from archive.codes import parse as parse_code
 from archive.errors import BadInput, BureauError, IndexUnusable
-from indexer.analysis import doc_no_key, is_cjk
+from indexer.analysis import doc_no_key, is_cjk, words
 from indexer.generations import DAMAGE, REBUILD, IndexDir
 from indexer.schema import FIELD_ALIASES, QUERY_FIELDS
 
@@ -31,6 +30,8 @@ MAX_LIMIT = 1000
 SORTS = ("relevance", "date")
 SPELLING_FIELDS = ("spell_title", "spell_body")
 SPELLING_DISTANCE = 2
+SUGGESTION_TRIES = 3
+OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,25 @@ def validate(request: SearchRequest) -> None:
 
 
 def search(index_dir: IndexDir, request: SearchRequest) -> Results:
-    """Run `request` against the live index (an index not built yet finds nothing)."""
+    """Run `request` against the live index (an index not built yet finds nothing).
+
+    A writer may merge segments, or a rebuild switch generations, between our reading
+    CURRENT and opening the files it names; one retry reads the new state. Failing twice
+    means the index is damaged.
+    """
     validate(request)
+    for attempt in range(2):
+        try:
+            return _search_once(index_dir, request)
+        except (IndexUnusable, *DAMAGE) as exc:
+            if attempt:
+                if isinstance(exc, IndexUnusable):
+                    raise
+                raise IndexUnusable(f"the search index is damaged ({exc}): {REBUILD}") from exc
+    raise AssertionError("unreachable")
+
+
+def _search_once(index_dir: IndexDir, request: SearchRequest) -> Results:
     generation = index_dir.current()
     if generation is None:
         return Results(total=0, hits=[], page=request.page)
@@ -130,8 +148,6 @@ def search(index_dir: IndexDir, request: SearchRequest) -> Results:
     try:
         with index.searcher() as searcher:
             return _run(index, searcher, request, position)
-    except DAMAGE as exc:
-        raise IndexUnusable(f"the search index is damaged ({exc}): {REBUILD}") from exc
     finally:
         index.close()
 
@@ -174,19 +190,47 @@ def _parse(parser: qparser.QueryParser, text: str) -> query.Query:
     if parsed is None or parsed is query.NullQuery:
         literal = " ".join(text.replace('"', " ").replace("(", " ").replace(")", " ").split())
         parsed = parser.parse(literal) if literal else query.NullQuery
-    return parsed.accept(_single_cjk_as_prefix)
+    return parsed.accept(_cjk_edges)
 
 
-def _single_cjk_as_prefix(q: query.Query) -> query.Query:
-    """One Chinese character is not a bigram: find it at the start of one instead."""
+def _lone_cjk(word: object) -> bool:
+    return isinstance(word, str) and len(word) == 1 and is_cjk(word)
+
+
+def _cjk_edges(q: query.Query) -> query.Query:
+    """Let a lone Chinese character at a query's edge match inside the text's bigrams.
+
+    A character standing alone in the query (`号` in `12号`, or `安`) is a bigram's first
+    or second character in the text (`12号文件` is indexed 12 号文 文件): at the end of a
+    phrase it is searched as a bigram prefix, at the start as a bigram suffix, and alone as
+    either.
+    """
+    if isinstance(q, query.Term) and _lone_cjk(q.text):
+        return query.Or(
+            [_starting(q.fieldname, q.text), _ending(q.fieldname, q.text)], boost=q.boost
+        )
     if (
-        isinstance(q, query.Term)
-        and isinstance(q.text, str)
-        and len(q.text) == 1
-        and is_cjk(q.text)
+        isinstance(q, query.Phrase)
+        and q.words
+        and (_lone_cjk(q.words[0]) or _lone_cjk(q.words[-1]))
     ):
-        return query.Prefix(q.fieldname, q.text, boost=q.boost)
+        parts: list[query.Query] = [query.Term(q.fieldname, w) for w in q.words]
+        if _lone_cjk(q.words[-1]):
+            parts[-1] = _starting(q.fieldname, q.words[-1])
+        if _lone_cjk(q.words[0]):
+            parts[0] = query.Or(
+                [query.Term(q.fieldname, q.words[0]), _ending(q.fieldname, q.words[0])]
+            )
+        return query.Sequence(parts, boost=q.boost)
     return q
+
+
+def _starting(fieldname: str, char: str) -> query.Query:
+    return query.Prefix(fieldname, char)
+
+
+def _ending(fieldname: str, char: str) -> query.Query:
+    return query.Wildcard(fieldname, "?" + char)
 
 
 def _exact(text: str) -> list[query.Query]:
@@ -275,7 +319,7 @@ def _hit(hit: WhooshHit) -> Hit:
         text=stored.get("text", "available"),
         text_reason=stored.get("text_reason", ""),
         snippet=snippet,
-        score=float(hit.score or 0.0),
+        score=float(hit.score) if isinstance(hit.score, int | float) else 0.0,
     )
 
 
@@ -285,34 +329,60 @@ def _suggest(
     request: SearchRequest,
     options: dict[str, Any],
 ) -> str | None:
-    """The query with each unknown English word respelled as the closest indexed word, if
-    that finds something; else None."""
+    """The query with its unknown English words respelled as close indexed words, if that
+    finds something; else None. Operators and field names are left as typed."""
     reader = searcher.reader()
-    suggestion = request.text
-    for word in dict.fromkeys(re.findall(r"[A-Za-z]{3,}", request.text)):
+    choices: list[tuple[str, list[str]]] = []
+    for word in _plain_words(request.text):
         lower = word.lower()
-        if any(reader.doc_frequency(f, stem(lower)) for f in ("title", "body")):
+        if any(reader.doc_frequency(f, t) for f in ("title", "body") for t in words(lower)):
             continue
-        candidates: set[str] = set()
-        for field_name in SPELLING_FIELDS:
-            if field_name in reader.schema:
-                candidates.update(reader.terms_within(field_name, lower, SPELLING_DISTANCE))
-        if candidates:
-            best = min(candidates, key=lambda c: (edit_distance(lower, c), c))
-            suggestion = re.sub(rf"\b{re.escape(word)}\b", best, suggestion, count=1)
-    if suggestion == request.text:
+        ranked = _respellings(reader, lower)
+        if ranked:
+            choices.append((word, ranked))
+    if not choices:
         return None
-    retry = _parse(parser, suggestion)
-    found = searcher.search(retry, limit=1, filter=options.get("filter"))
-    return suggestion if found.scored_length() else None
+    for attempt in range(SUGGESTION_TRIES):
+        suggestion = request.text
+        for word, ranked in choices:
+            pick = ranked[min(attempt, len(ranked) - 1)]
+            suggestion = re.sub(rf"(?<![\w:]){re.escape(word)}\b", pick, suggestion, count=1)
+        found = searcher.search(_parse(parser, suggestion), limit=1, filter=options.get("filter"))
+        if found.scored_length():
+            return suggestion
+    return None
+
+
+def _plain_words(text: str) -> list[str]:
+    """The words of a query that are search words, not operators or `field:` names."""
+    found = []
+    for match in re.finditer(r"(?<![\w:*?])([A-Za-z]{3,})(?![\w:*?])", text):
+        if match.group(1) not in OPERATORS:
+            found.append(match.group(1))
+    return list(dict.fromkeys(found))
+
+
+def _respellings(reader: Any, word: str) -> list[str]:
+    """Indexed words within SPELLING_DISTANCE of `word`, closest and commonest first."""
+    candidates: dict[str, int] = {}
+    for field_name in SPELLING_FIELDS:
+        if field_name in reader.schema:
+            for candidate in reader.terms_within(field_name, word, SPELLING_DISTANCE):
+                frequency = reader.doc_frequency(field_name, candidate)
+                candidates[candidate] = candidates.get(candidate, 0) + frequency
+    return sorted(candidates, key=lambda c: (edit_distance(word, c), -candidates[c], c))
 
 
 def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (insertions, deletions, substitutions)."""
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+    """Edits between two words: insertions, deletions, substitutions, and swaps of two
+    neighbouring letters (optimal string alignment distance)."""
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(rows[i - 1][j] + 1, row[j - 1] + 1, rows[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[i - 2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
