@@ -8,6 +8,7 @@ unreferenced blobs, which `BlobStore.sweep` removes; a kill after it leaves a fi
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 import unicodedata
@@ -116,8 +117,20 @@ def file(
     request: FilingRequest,
     actor: str,
 ) -> FiledResult:
-    """File `request` as one item and return it, or the existing item it duplicates."""
-    prepared, meta = prepare(request, config)
+    """File `request` as one item and return it, or the existing item it duplicates.
+
+    A copy of a filed document is reported as that item even when it carries no metadata
+    of its own (a file dropped into the inbox, say).
+    """
+    try:
+        prepared, meta = prepare(request, config)
+    except BadInput:
+        if request.allow_duplicate or request.supersedes:
+            raise
+        existing = _existing(conn, [_sha256(s.path) for s in request.documents], exclude=None)
+        if existing is None:
+            raise
+        return FiledResult(items.load(conn, [existing])[0], duplicate_of=existing["id"])
     if request.supersedes:
         _superseded(conn, request.supersedes)  # refuse a bad reference before storing anything
     blobs = [store.put_file(p.source.path) for p in prepared]
@@ -225,6 +238,17 @@ def _existing(
         "AND id IS NOT ? ORDER BY rowid LIMIT 1",
         [*renditions, exclude],
     ).fetchone()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 def _marks(count: int) -> str:

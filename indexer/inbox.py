@@ -149,8 +149,9 @@ class Inbox:
             request = self._request(claim, document)
             result = self.archive.file(request)
         except BadInput as exc:
-            self._settle_claim(claim, REJECTED, f"{exc}\n")
-            return Outcome(name, "rejected", str(exc))
+            reason = _for_the_inbox(str(exc), name)
+            self._settle_claim(claim, REJECTED, f"{reason}\n")
+            return Outcome(name, "rejected", reason)
         except (BureauError, OSError) as exc:  # not the file's fault (a full disk, say)
             self._release(claim)
             return Outcome(name, "retry", str(exc))
@@ -191,6 +192,9 @@ class Inbox:
         target_dir.mkdir(exist_ok=True)
         target = _free_name(target_dir, path.name)
         (target_dir / (target.name + REASON)).write_text(reason + "\n", encoding="utf-8")
+        sidecar = path.with_name(path.name + SIDECAR)
+        if sidecar.is_file():
+            os.rename(sidecar, target_dir / (target.name + SIDECAR))
         os.rename(path, target)
         return Outcome(path.name, "rejected", reason)
 
@@ -255,6 +259,18 @@ def read_sidecar(path: Path) -> dict[str, Any]:
             raise BadInput(f"{path.name}: {key} must be a single value")
         options[SIDECAR_KEYS[key]] = str(value)
     return options
+
+
+def _for_the_inbox(message: str, name: str) -> str:
+    """A filing error reworded for someone who dropped a file rather than typed a command."""
+    missing = re.match(r"missing ([a-z_]+): ", message)
+    if missing:
+        key = missing.group(1).replace("_", "-")
+        return (
+            f"missing {key}: the document does not say; put `{key}: ...` in a sidecar "
+            f"named {name}{SIDECAR} and drop both into the inbox again"
+        )
+    return message
 
 
 def _last_change(path: Path) -> float | None:

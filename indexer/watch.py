@@ -26,6 +26,7 @@ from indexer.inbox import Inbox, Outcome
 from indexer.sync import Indexer
 
 INBOX_BATCH = 50  # files taken before the index is brought up to date again
+STOP_CHECK_SECONDS = 0.2  # a stop signal is noticed within this long, however long the pause
 ONCE_PATIENCE = 3.0  # `--once` waits at most this many settle times for arriving files
 
 Report = Callable[[str], None]
@@ -104,10 +105,8 @@ class Watcher:
                         self._reconcile()
                         next_rescan = time.monotonic() + self.settings.rescan_seconds
                     pause = self.settings.poll_seconds if wait is None else min(wait, 60.0)
-                    wake.wait(max(pause, 0.05))
+                    _pause(max(pause, 0.05), wake, stop)
                     wake.clear()
-                    if stop.is_set():
-                        break
             finally:
                 observer.stop()
                 observer.join(timeout=5)
@@ -162,6 +161,16 @@ class Watcher:
                 f"index: reconciled with the catalog: {result.added} added, "
                 f"{result.removed} removed"
             )
+
+
+def _pause(seconds: float, wake: threading.Event, stop: threading.Event) -> None:
+    """Sleep until `seconds` pass, a filesystem event wakes us, or we are asked to stop."""
+    deadline = time.monotonic() + seconds
+    while not stop.is_set() and not wake.is_set():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        wake.wait(min(remaining, STOP_CHECK_SECONDS))
 
 
 class _Wake(FileSystemEventHandler):
