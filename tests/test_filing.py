@@ -185,3 +185,11 @@ def test_filed_content_is_stored_read_only(bureau: Bureau, tmp_path):
     item = bureau.json("file", make_docx(tmp_path / "r.docx", title="R"), *NOTICE)
     blob = next(p for p in (bureau.root / "store").rglob(item["sha256"]))
     assert blob.stat().st_mode & 0o222 == 0
+
+
+def test_an_exact_copy_without_metadata_is_reported_as_the_filed_item(bureau: Bureau, tmp_path):
+    doc = make_docx(tmp_path / "n.docx", text="copied around by mail")
+    first = bureau.json("file", doc, *NOTICE, "--title", "Original")
+    copy = bureau.json("file", doc)
+    assert copy["duplicate_of"] == first["id"] and copy["archive_code"] == first["archive_code"]
+    assert len(bureau.json("list")) == 1
