@@ -66,6 +66,7 @@ class Config:
     orphan_grace_seconds: int
     departments: tuple[Department, ...]
     watch: WatchSettings = field(default_factory=WatchSettings)
+    encrypted_levels: tuple[str, ...] = ("confidential", "secret", "top-secret")
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -160,6 +161,7 @@ _KNOWN_KEYS = {
     "orphan_grace_seconds",
     "departments",
     "watch",
+    "encrypted_levels",
 }
 
 
@@ -209,8 +211,25 @@ def parse(data: Any, where: str) -> Config:
         orphan_grace_seconds=grace,
         departments=departments,
         watch=_watch(data.get("watch"), where),
+        encrypted_levels=_encrypted_levels(data.get("encrypted_levels"), where),
         extra={k: v for k, v in data.items() if k not in _KNOWN_KEYS},
     )
+
+
+def _encrypted_levels(entry: Any, where: str) -> tuple[str, ...]:
+    """The levels stored encrypted: by default confidential and above. Whatever is chosen,
+    every level above an encrypted one is encrypted too."""
+    if entry is None:
+        return ("confidential", "secret", "top-secret")
+    if not isinstance(entry, list) or not all(isinstance(e, str) for e in entry):
+        raise HomeError(f"{where}: 'encrypted_levels' must be a list of classification levels")
+    unknown = [e for e in entry if e not in CLASSIFICATIONS]
+    if unknown:
+        raise HomeError(f"{where}: unknown level {unknown[0]!r} in 'encrypted_levels'")
+    if not entry:
+        return ()
+    lowest = min(CLASSIFICATIONS.index(e) for e in entry)
+    return CLASSIFICATIONS[lowest:]
 
 
 def _watch(entry: Any, where: str) -> WatchSettings:

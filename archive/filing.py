@@ -12,14 +12,16 @@ import hashlib
 import re
 import sqlite3
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from archive import audit, catalog, codes, docmeta, items, numbers
+from archive import audit, catalog, codes, crypto, docmeta, items, numbers
 from archive.config import Config
 from archive.errors import BadInput
-from archive.store import BlobStore, StoredBlob
+from archive.keys import KeyRing
+from archive.store import BlobStore
 from archive.vocab import classification as parse_classification
 from archive.vocab import retention as parse_retention
 
@@ -110,17 +112,40 @@ def prepare(request: FilingRequest, config: Config) -> tuple[list[_Prepared], Me
     return documents + attachments, replace(meta, sealed=documents[0].info.sealed)
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """One file as filed: its content's hash and size, and its blob's (they differ when the
+    blob is the content encrypted)."""
+
+    sha256: str
+    size: int
+    stored_sha256: str
+    stored_size: int
+
+
+@dataclass(frozen=True)
+class _Protection:
+    """How an item of an encrypted level is stored: its data key, wrapped."""
+
+    key: bytes
+    version: int
+    wrapped: bytes
+
+
 def file(
     conn: sqlite3.Connection,
     store: BlobStore,
     config: Config,
     request: FilingRequest,
     actor: str,
+    keyring: Callable[[], KeyRing] | None = None,
+    check: Callable[[Metadata], None] | None = None,
 ) -> FiledResult:
     """File `request` as one item and return it, or the existing item it duplicates.
 
     A copy of a filed document is reported as that item even when it carries no metadata
-    of its own (a file dropped into the inbox, say).
+    of its own (a file dropped into the inbox, say). An item of an encrypted level is
+    stored encrypted under its own data key, which `keyring` (the unlocked master key) wraps.
     """
     try:
         prepared, meta = prepare(request, config)
@@ -131,26 +156,65 @@ def file(
         if existing is None:
             raise
         return FiledResult(items.load(conn, [existing])[0], duplicate_of=existing["id"])
+    if check is not None:
+        check(meta)
     if request.supersedes:
         _superseded(conn, request.supersedes)  # refuse a bad reference before storing anything
-    blobs = [store.put_file(p.source.path) for p in prepared]
+    item_id = items.new_id()
+    protection = None
+    if meta.classification in config.encrypted_levels:
+        if keyring is None:
+            raise BadInput(f"filing a {meta.classification} document needs the passphrase")
+        key = crypto.new_key()
+        version, wrapped = keyring().wrap(item_id, key)
+        protection = _Protection(key, version, wrapped)
+    stored = [_store(store, p.source.path, item_id, protection) for p in prepared]
     with catalog.write(conn):
         previous = _superseded(conn, request.supersedes) if request.supersedes else None
         if not request.allow_duplicate:
             renditions = [
-                b.sha256 for p, b in zip(prepared, blobs, strict=True) if p.role == "document"
+                f.sha256 for p, f in zip(prepared, stored, strict=True) if p.role == "document"
             ]
             existing = _existing(conn, renditions, exclude=previous)
             if existing:
                 return FiledResult(items.load(conn, [existing])[0], duplicate_of=existing["id"])
-        for p, blob in zip(prepared, blobs, strict=True):
-            if not store.exists(blob.sha256):  # swept between storing and locking
-                store.put_file(p.source.path)
-        item_id = _insert(conn, config, meta, prepared, blobs, previous, actor, request.origin)
+        for p, f in zip(prepared, stored, strict=True):
+            if not store.exists(f.stored_sha256):  # swept between storing and locking
+                _store(store, p.source.path, item_id, protection)
+        _insert(
+            conn,
+            config,
+            meta,
+            prepared,
+            stored,
+            previous,
+            actor,
+            request.origin,
+            item_id,
+            protection,
+        )
         if request.number:
             numbers.mark_used(conn, request.number, item_id)
         row = conn.execute(f"SELECT {items.ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,))
         return FiledResult(items.load(conn, row.fetchall())[0])
+
+
+def _store(store: BlobStore, path: Path, item_id: str, protection: _Protection | None) -> _Stored:
+    if protection is None:
+        blob = store.put_file(path)
+        return _Stored(blob.sha256, blob.size, blob.sha256, blob.size)
+    content = path.read_bytes()
+    blob = store.put_bytes(crypto.encrypt(protection.key, content, content_aad(item_id)))
+    return _Stored(hashlib.sha256(content).hexdigest(), len(content), blob.sha256, blob.size)
+
+
+def content_aad(item_id: str) -> bytes:
+    """What binds an encrypted file to its item: a ciphertext moved elsewhere fails."""
+    return item_id.encode("ascii")
+
+
+def text_aad(item_id: str, what: str) -> bytes:
+    return f"{item_id} {what}".encode()
 
 
 def _insert(
@@ -158,53 +222,69 @@ def _insert(
     config: Config,
     meta: Metadata,
     prepared: list[_Prepared],
-    blobs: list[StoredBlob],
+    stored: list[_Stored],
     previous: str | None,
     actor: str,
     origin: str | None,
-) -> str:
+    item_id: str,
+    protection: _Protection | None,
+) -> None:
+    def hidden(text: str, what: str) -> str:
+        if protection is None:
+            return text
+        return crypto.encrypt_text(protection.key, text, text_aad(item_id, what))
+
     item_no = _next_item_no(conn, config.fonds, meta)
     code = codes.make(config.fonds, meta.date.year, meta.retention, meta.dept, item_no)
-    item_id = items.new_id()
     filed_at = datetime.now(config.tz).isoformat(timespec="seconds")
+    values = {
+        "id": item_id,
+        "archive_code": str(code),
+        "fonds": config.fonds,
+        "year": meta.date.year,
+        "retention": meta.retention,
+        "dept": meta.dept,
+        "item_no": item_no,
+        "kind": meta.kind,
+        "title": hidden(meta.title, "title"),
+        "date": meta.date.isoformat(),
+        "classification": meta.classification,
+        "doc_no": meta.doc_no,
+        "template": meta.template,
+        "sha256": stored[0].sha256,
+        "supersedes": previous,
+        "status": "filed",
+        "filed_at": filed_at,
+        "filed_by": actor,
+        "sealed": int(meta.sealed),
+        "encrypted": int(protection is not None),
+        "declassify_on": None,
+    }
     conn.execute(
         f"INSERT INTO items ({items.ITEM_COLUMNS}) VALUES ({_marks(len(items.ITEM_FIELDS))})",
-        (
-            item_id,
-            str(code),
-            config.fonds,
-            meta.date.year,
-            meta.retention,
-            meta.dept,
-            item_no,
-            meta.kind,
-            meta.title,
-            meta.date.isoformat(),
-            meta.classification,
-            meta.doc_no,
-            meta.template,
-            blobs[0].sha256,
-            previous,
-            "filed",
-            filed_at,
-            actor,
-            int(meta.sealed),
-        ),
+        [values[k] for k in items.ITEM_FIELDS],
     )
-    for seq, (p, blob) in enumerate(zip(prepared, blobs, strict=True), start=1):
+    if protection is not None:
+        conn.execute(
+            "INSERT INTO item_keys (item_id, version, wrapped) VALUES (?, ?, ?)",
+            (item_id, protection.version, protection.wrapped),
+        )
+    for seq, (p, f) in enumerate(zip(prepared, stored, strict=True), start=1):
         conn.execute(
             "INSERT INTO files (item_id, seq, role, rendition, official, name, media_type, "
-            "size, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "size, sha256, stored_sha256, stored_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 item_id,
                 seq,
                 p.role,
                 p.info.rendition,
                 int(seq == 1),
-                p.source.recorded_name,
+                hidden(p.source.recorded_name, f"name {seq}"),
                 p.info.media_type,
-                blob.size,
-                blob.sha256,
+                f.size,
+                f.sha256,
+                f.stored_sha256,
+                f.stored_size,
             ),
         )
     audit.append(
@@ -214,8 +294,8 @@ def _insert(
         item_id,
         {
             "archive_code": str(code),
-            "sha256": blobs[0].sha256,
-            "files": [b.sha256 for b in blobs],
+            "sha256": stored[0].sha256,
+            "files": [f.sha256 for f in stored],
             "supersedes": previous,
             "doc_no": meta.doc_no,
         }
@@ -224,7 +304,6 @@ def _insert(
     if previous:
         conn.execute("UPDATE items SET status = 'superseded' WHERE id = ?", (previous,))
         audit.append(conn, actor, "supersede", previous, {"superseded_by": item_id})
-    return item_id
 
 
 def _existing(

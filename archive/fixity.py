@@ -45,7 +45,8 @@ def _check_files(conn: sqlite3.Connection, store: BlobStore) -> list[Problem]:
     problems = []
     verdicts: dict[str, str | None] = {}
     rows = conn.execute(
-        "SELECT f.item_id, f.seq, f.name, f.size, f.sha256, i.archive_code "
+        "SELECT f.item_id, f.seq, f.name, f.stored_size AS size, f.stored_sha256 AS sha256, "
+        "i.archive_code, i.encrypted "
         "FROM files f JOIN items i ON i.id = f.item_id ORDER BY i.archive_code, f.seq"
     )
     for row in rows:
@@ -56,7 +57,8 @@ def _check_files(conn: sqlite3.Connection, store: BlobStore) -> list[Problem]:
             problems.append(
                 Problem(
                     "missing_file" if "missing" in verdicts[sha] else "corrupt_file",
-                    f"file {row['seq']} ({row['name']}) {verdicts[sha]}",
+                    f"file {row['seq']} ({'encrypted' if row['encrypted'] else row['name']}) "
+                    f"{verdicts[sha]}",
                     row["item_id"],
                     row["archive_code"],
                 )

@@ -33,6 +33,8 @@ class StoredFile:
     media_type: str
     size: int
     sha256: str
+    stored_sha256: str = ""  # the blob's hash as stored: the ciphertext's, when encrypted
+    stored_size: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -44,6 +46,7 @@ class StoredFile:
             "media_type": self.media_type,
             "size": self.size,
             "sha256": self.sha256,
+            "stored_sha256": self.stored_sha256,
         }
 
 
@@ -68,6 +71,8 @@ class Item:
     filed_at: str
     filed_by: str
     sealed: bool = False
+    encrypted: bool = False
+    declassify_on: str | None = None
     files: tuple[StoredFile, ...] = field(default=())
     superseded_by: str | None = None
 
@@ -99,6 +104,8 @@ class Item:
             "filed_at": self.filed_at,
             "filed_by": self.filed_by,
             "sealed": bool(self.sealed),
+            "encrypted": bool(self.encrypted),
+            "declassify_on": self.declassify_on,
             "renditions": [f.rendition for f in self.files if f.role == "document"],
             "files": [f.to_json() for f in self.files],
         }
@@ -124,6 +131,8 @@ ITEM_FIELDS = (
     "filed_at",
     "filed_by",
     "sealed",
+    "encrypted",
+    "declassify_on",
 )
 ITEM_COLUMNS = ", ".join(ITEM_FIELDS)
 
@@ -151,6 +160,8 @@ def load(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Item]:
                     media_type=f["media_type"],
                     size=f["size"],
                     sha256=f["sha256"],
+                    stored_sha256=f["stored_sha256"] or f["sha256"],
+                    stored_size=f["stored_size"] if f["stored_size"] is not None else f["size"],
                 )
             )
         for s in conn.execute(
@@ -159,7 +170,9 @@ def load(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Item]:
             successors[s["supersedes"]] = s["id"]
     return [
         Item(
-            **{k: row[k] for k in ITEM_FIELDS},
+            **{k: row[k] for k in ITEM_FIELDS if k not in ("sealed", "encrypted")},
+            sealed=bool(row["sealed"]),
+            encrypted=bool(row["encrypted"]),
             files=tuple(files[row["id"]]),
             superseded_by=successors.get(row["id"]),
         )

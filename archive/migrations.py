@@ -98,4 +98,30 @@ MIGRATIONS: list[list[str]] = [
     [
         "ALTER TABLE items ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0",
     ],
+    # 4: confidential classes — users and their clearance, encryption at rest (an item's
+    # data key, wrapped by the master key; files stored encrypted under another hash),
+    # and declassification dates.
+    [
+        """CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('secretary', 'archivist', 'auditor', 'admin')),
+            clearance TEXT NOT NULL,
+            dept TEXT,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        )""",
+        """CREATE TABLE item_keys (
+            item_id TEXT PRIMARY KEY REFERENCES items(id),
+            version INTEGER NOT NULL,
+            wrapped BLOB NOT NULL
+        )""",
+        "CREATE INDEX item_keys_version ON item_keys(version)",
+        "ALTER TABLE items ADD COLUMN encrypted INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE items ADD COLUMN declassify_on TEXT",
+        "ALTER TABLE files ADD COLUMN stored_sha256 TEXT",
+        "ALTER TABLE files ADD COLUMN stored_size INTEGER",
+        "UPDATE files SET stored_sha256 = sha256, stored_size = size",
+        "CREATE INDEX files_stored_sha256 ON files(stored_sha256)",
+    ],
 ]

@@ -1,24 +1,45 @@
 """The archive's service layer: every operation on a data home, as one object.
 
 The CLI (and the web pages to come) call these methods and nothing below them, so the
-rules — validation, audit entries, later permissions — live in one place.
+rules — validation, audit entries, permissions and clearance — live in one place. An
+Archive acts for one user; what that user may not see is answered as if it did not exist.
 """
 
 from __future__ import annotations
 
 import getpass
-import io
 import os
 import sqlite3
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from pathlib import Path
 
-from archive import atomic, audit, catalog, changes, config, fixity, home, items, lookup, numbers
+from archive import (
+    access,
+    atomic,
+    audit,
+    catalog,
+    changes,
+    classify,
+    config,
+    fixity,
+    home,
+    items,
+    lookup,
+    numbers,
+)
 from archive.errors import BadInput, HomeError, NotFound
-from archive.filing import FiledResult, FilingRequest
+from archive.filing import FiledResult, FilingRequest, Metadata
 from archive.filing import file as file_request
+from archive.keys import KeyRing
+from archive.keys import exclusive as keys_lock
 from archive.store import BlobStore
+from archive.vault import PassphraseProvider, Vault
+from archive.vocab import classification as parse_level
+
+# Levels whose every read is recorded in the audit trail.
+CLASSIFIED = ("confidential", "secret", "top-secret")
+DECLASSIFIED_LEVEL = "internal"  # what an item becomes when its classification ends
 
 
 def default_actor() -> str:
@@ -57,12 +78,15 @@ class Archive:
         settings: config.Config,
         conn: sqlite3.Connection,
         actor: str,
+        passphrase: PassphraseProvider | None = None,
     ) -> None:
         self.home = data_home
         self.config = settings
         self.conn = conn
         self.store = BlobStore(data_home.store_path)
         self.actor = actor
+        self.vault = Vault(conn, self.store, data_home.folder("keys"), passphrase)
+        self._user: access.User | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -74,10 +98,17 @@ class Archive:
         fonds: str = "J042",
         lang: str = "en",
         actor: str | None = None,
+        passphrase: PassphraseProvider | None = None,
     ) -> Archive:
-        """Create a new data home and open it; HomeError if one is already there."""
+        """Create a new data home and open it; HomeError if one is already there.
+
+        The acting user becomes its first administrator. With a passphrase, the master key
+        is created now; otherwise when first needed.
+        """
         home.create(data_home, config.default_config(org, fonds, lang))
-        archive = cls.open(data_home, actor)
+        archive = cls.open(data_home, actor, passphrase)
+        if passphrase is not None:
+            archive.vault.ring()
         with catalog.write(archive.conn):
             audit.append(
                 archive.conn,
@@ -85,10 +116,16 @@ class Archive:
                 "init",
                 detail={"fonds": archive.config.fonds, "schema": catalog.SCHEMA_VERSION},
             )
+        archive.user  # noqa: B018 - the acting user becomes the first administrator
         return archive
 
     @classmethod
-    def open(cls, data_home: home.DataHome, actor: str | None = None) -> Archive:
+    def open(
+        cls,
+        data_home: home.DataHome,
+        actor: str | None = None,
+        passphrase: PassphraseProvider | None = None,
+    ) -> Archive:
         """Open an existing home, bringing an older catalog up to date on first use."""
         home.require(data_home)
         settings = config.load(data_home.config_path)
@@ -97,7 +134,7 @@ class Archive:
             applied = catalog.migrate(conn)
         except sqlite3.DatabaseError as exc:
             raise HomeError(f"{data_home.catalog_path}: the catalog cannot be read: {exc}") from exc
-        archive = cls(data_home, settings, conn, actor or default_actor())
+        archive = cls(data_home, settings, conn, actor or default_actor(), passphrase)
         if applied:
             with catalog.write(conn):
                 audit.append(conn, archive.actor, "upgrade", detail={"applied": applied})
@@ -112,16 +149,100 @@ class Archive:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def ensure_master_key(self) -> bool:
+        """Create the master key if the home has none (a home from before encryption)."""
+        if KeyRing.exists(self.home.folder("keys")):
+            return False
+        self.vault.ring()
+        return True
+
     def schema_version(self) -> int:
         return catalog.schema_version(self.conn)
+
+    # -- who is acting -----------------------------------------------------------------------
+
+    @property
+    def user(self) -> access.User:
+        """The acting user. In a home without users yet (new, or from before users existed)
+        the first to act becomes its administrator, cleared for everything."""
+        if self._user is None:
+            with catalog.write(self.conn):
+                if self.conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0:
+                    access.add(
+                        self.conn, self.actor, "admin", "top-secret", None, self.actor, self._now()
+                    )
+                    audit.append(
+                        self.conn,
+                        self.actor,
+                        "user_add",
+                        None,
+                        {"name": self.actor, "role": "admin", "clearance": "top-secret"},
+                    )
+            self._user = access.get(self.conn, self.actor)
+        return self._user
+
+    def require(self, permission: str, what: str | None = None) -> access.User:
+        user = self.user
+        user.require(permission, what)
+        return user
+
+    def _now(self) -> datetime:
+        return datetime.now(self.config.tz)
+
+    def _visible(self, item: items.Item) -> bool:
+        return self.user.sees(item.classification, item.dept)
+
+    def _visibility_sql(self) -> tuple[str, list[str]]:
+        """A WHERE clause restricting items to what the acting user may see."""
+        user = self.user
+        levels = list(user.levels())
+        clause = f"classification IN ({','.join('?' * len(levels))})"
+        if user.role in access.DEPARTMENT_BOUND:
+            return f"{clause} AND dept = ?", [*levels, user.dept or ""]
+        return clause, levels
 
     # -- filing and retrieval ----------------------------------------------------------------
 
     def file(self, request: FilingRequest) -> FiledResult:
-        return file_request(self.conn, self.store, self.config, request, self.actor)
+        user = self.require("file", "file documents")
+
+        def allowed(meta: Metadata) -> None:
+            user.require_dept(meta.dept, "file documents")
+            user.require_level(meta.classification, f"file {meta.classification} documents")
+
+        result = file_request(
+            self.conn, self.store, self.config, request, self.actor, self.vault.ring, allowed
+        )
+        if result.duplicate_of and not self._visible(result.item):
+            raise BadInput("this content is already in the archive, in an item you may not see")
+        return replace(result, item=self.vault.reveal(result.item, strict=False))
 
     def resolve(self, ref: str) -> items.Item:
-        return lookup.resolve(self.conn, ref)
+        """The item `ref` names, if the acting user may see it (NotFound otherwise, exactly
+        as for an item that does not exist); a classified read is recorded."""
+        self.require("read", "read items")
+        item = self._find(ref)
+        self._record_reads([item], "show")
+        return self.vault.reveal(item)
+
+    def _find(self, ref: str) -> items.Item:
+        item = lookup.resolve(self.conn, ref)
+        if not self._visible(item):
+            raise NotFound(
+                f"no item {ref.strip()!r}: give an item id, archival code or document number"
+            )
+        return item
+
+    def _record_reads(self, found: list[items.Item], how: str) -> None:
+        self.record_reads([i.id for i in found if i.classification in CLASSIFIED], how)
+
+    def record_reads(self, item_ids: list[str], how: str) -> None:
+        """Record in the trail that the acting user read these (classified) items."""
+        if not item_ids:
+            return
+        with catalog.write(self.conn):
+            for item_id in item_ids:
+                audit.append(self.conn, self.actor, "read", item_id, {"via": how})
 
     def list(
         self,
@@ -131,7 +252,11 @@ class Archive:
         limit: int | None = None,
     ) -> list[items.Item]:
         """Items matching every filter given, in archival-code order."""
+        self.require("read", "list items")
         where, params = [], []
+        visibility, allowed = self._visibility_sql()
+        where.append(visibility)
+        params.extend(allowed)
         if dept:
             where.append("dept = ?")
             params.append(self.config.department(dept).code)
@@ -143,13 +268,13 @@ class Archive:
             params.append(year)
         if limit is not None and limit < 1:
             raise BadInput("--limit must be at least 1")
-        sql = f"SELECT {items.ITEM_COLUMNS} FROM items"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        sql = f"SELECT {items.ITEM_COLUMNS} FROM items WHERE " + " AND ".join(where)
         sql += " ORDER BY year, dept, retention, item_no"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return items.load(self.conn, self.conn.execute(sql, params).fetchall())
+        found = items.load(self.conn, self.conn.execute(sql, params).fetchall())
+        self._record_reads(found, "list")
+        return [self.vault.reveal(i, strict=False) for i in found]
 
     def sealed_items(self) -> list[items.Item]:
         """Items whose official rendition is a sealed PDF (for re-verifying the seals)."""
@@ -166,7 +291,8 @@ class Archive:
         The bytes are checked before anything appears at `out`: a corrupted stored file
         raises IntegrityError and leaves `out` as it was.
         """
-        item = self.resolve(ref)
+        self.require("get", "retrieve files")
+        item = self.vault.reveal(self._find(ref))
         stored = item.rendition(rendition) if rendition else item.official
         if stored is None:
             have = ", ".join(f.rendition for f in item.files if f.role == "document")
@@ -176,8 +302,9 @@ class Archive:
             raise BadInput(f"{target}: already exists (use --force to replace it)")
         if not target.parent.is_dir():
             raise BadInput(f"{target.parent}: no such directory")
+        content = self.vault.read(item, stored)
         with atomic.replacing(target) as stream:
-            self.store.read_verified(stored.sha256, stream)
+            stream.write(content)
         with catalog.write(self.conn):
             audit.append(
                 self.conn,
@@ -188,11 +315,10 @@ class Archive:
             )
         return item, stored, target
 
-    def read_content(self, stored: items.StoredFile) -> bytes:
-        """A stored file's bytes, verified against its hash, in memory (never a temp file)."""
-        buffer = io.BytesIO()
-        self.store.read_verified(stored.sha256, buffer)
-        return buffer.getvalue()
+    def read_content(self, item: items.Item, stored: items.StoredFile) -> bytes:
+        """A stored file's content, verified and (for an encrypted item) decrypted, in
+        memory: it never touches the disk. For the indexer and sealing, not a user's read."""
+        return self.vault.read(item, stored)
 
     # -- what the indexer follows --------------------------------------------------------------
 
@@ -245,12 +371,145 @@ class Archive:
         numbers.void(self.conn, number.key, reason, self.actor)
 
     def number_register(self, year: int | None = None) -> list[numbers.Number]:
-        return numbers.register(self.conn, year)
+        """The register, without the numbers of items the acting user may not see."""
+        self.require("read", "read the number register")
+        user = self.user
+        hidden = {
+            row[0]
+            for row in self.conn.execute("SELECT id, classification, dept FROM items")
+            if not user.sees(row[1], row[2])
+        }
+        return [
+            n
+            for n in numbers.register(self.conn, year)
+            if n.item_id not in hidden
+            and (user.role not in access.DEPARTMENT_BOUND or n.dept == user.dept)
+        ]
+
+    # -- users -------------------------------------------------------------------------------
+
+    def users(self) -> list[access.User]:
+        self.require("users", "list users")
+        return access.all_users(self.conn)
+
+    def add_user(self, name: str, role: str, clearance: str, dept: str | None) -> access.User:
+        self.require("users", "add users")
+        code = self.config.department(dept).code if dept else None
+        with catalog.write(self.conn):
+            user = access.add(self.conn, name, role, clearance, code, self.actor, self._now())
+            audit.append(self.conn, self.actor, "user_add", None, user.to_json())
+        return user
+
+    def change_user(self, name: str, **changes: object) -> access.User:
+        """Change a user's role, clearance, department or whether they are enabled; the
+        last enabled administrator cannot be demoted or disabled."""
+        self.require("users", "change users")
+        if "dept" in changes and changes["dept"]:
+            changes["dept"] = self.config.department(str(changes["dept"])).code
+        with catalog.write(self.conn):
+            user = access.update(self.conn, name, **changes)
+            admins = self.conn.execute(
+                "SELECT COUNT(*) FROM users WHERE role = 'admin' AND enabled = 1"
+            ).fetchone()[0]
+            if admins == 0:
+                raise BadInput("that would leave no enabled administrator: nothing was changed")
+            audit.append(
+                self.conn, self.actor, "user_change", None, {"name": name, **user.to_json()}
+            )
+        return user
+
+    # -- keys --------------------------------------------------------------------------------
+
+    def rotate_master_key(self, batch: int = 500) -> dict[str, int]:
+        """A new master key; every data key rewrapped under it, content untouched.
+
+        Interrupted at any moment, every item still opens, and running it again finishes.
+        """
+        self.require("keys", "rotate keys")
+        with keys_lock(self.home.folder("keys")):
+            ring = self.vault.ring()
+            secret = self.vault.secret()
+            before = ring.current
+            target = ring.begin_rotation(secret)
+            moved = 0
+            while True:
+                rows = self.conn.execute(
+                    "SELECT item_id, version, wrapped FROM item_keys WHERE version != ? LIMIT ?",
+                    (target, batch),
+                ).fetchall()
+                if not rows:
+                    break
+                with catalog.write(self.conn):
+                    for row in rows:
+                        key = ring.unwrap(row["item_id"], row["version"], bytes(row["wrapped"]))
+                        version, wrapped = ring.wrap(row["item_id"], key)
+                        self.conn.execute(
+                            "UPDATE item_keys SET version = ?, wrapped = ? WHERE item_id = ?",
+                            (version, wrapped, row["item_id"]),
+                        )
+                moved += len(rows)
+            ring.finish_rotation(secret)
+            with catalog.write(self.conn):
+                audit.append(
+                    self.conn,
+                    self.actor,
+                    "keys_rotate",
+                    None,
+                    {"from": before, "to": target, "rewrapped": moved},
+                )
+        return {"from": before, "to": target, "rewrapped": moved}
+
+    def change_master_passphrase(self, new: bytes) -> None:
+        """Protect the master key with `new` (the seals' keys are the caller's other half)."""
+        self.require("keys", "change the passphrase")
+        with keys_lock(self.home.folder("keys")):
+            self.vault.change_passphrase(new)
+            with catalog.write(self.conn):
+                audit.append(self.conn, self.actor, "keys_passphrase", None, {})
+
+    # -- classification ----------------------------------------------------------------------
+
+    def classify(self, ref: str, level: str, until: date | None = None) -> classify.Change:
+        """Change an item's classification (encrypting or decrypting its files)."""
+        user = self.require("classify", "reclassify items")
+        item = self._find(ref)
+        level = parse_level(level)
+        user.require_level(level, f"classify items as {level}")
+        if until is not None and until <= self._now().date():
+            raise BadInput(f"--until {until.isoformat()} is not in the future")
+        return classify.reclassify(
+            self.conn, self.store, self.config, self.vault, item, level, until, self.actor
+        )
+
+    def declassify_due(self, as_of: date | None = None) -> list[classify.Change]:
+        """Lower to `internal` every classified item whose declassification date has come."""
+        self.require("declassify", "declassify items")
+        day = (as_of or self._now().date()).isoformat()
+        rows = self.conn.execute(
+            f"SELECT {items.ITEM_COLUMNS} FROM items WHERE declassify_on IS NOT NULL "
+            "AND declassify_on <= ? ORDER BY declassify_on, archive_code",
+            (day,),
+        ).fetchall()
+        return [
+            classify.reclassify(
+                self.conn,
+                self.store,
+                self.config,
+                self.vault,
+                item,
+                DECLASSIFIED_LEVEL,
+                None,
+                self.actor,
+                action="declassify",
+            )
+            for item in items.load(self.conn, rows)
+        ]
 
     # -- fixity and the audit trail ------------------------------------------------------------
 
     def verify(self) -> VerifyReport:
         """Check every stored file, catalog row and the audit chain; sweep stale leftovers."""
+        self.require("audit", "verify the archive")
         cleaned = self.sweep(self.config.orphan_grace_seconds)
         problems = fixity.check(self.conn, self.store)
         count = self.conn.execute("SELECT COUNT(*) FROM items").fetchone()[0]
@@ -259,12 +518,24 @@ class Archive:
     def sweep(self, grace_seconds: float) -> list[str]:
         """Remove what interrupted filings left behind (unreferenced blobs, temporary files)."""
         with catalog.write(self.conn):
-            referenced = {r[0] for r in self.conn.execute("SELECT DISTINCT sha256 FROM files")}
+            referenced = {
+                r[0] for r in self.conn.execute("SELECT DISTINCT stored_sha256 FROM files")
+            }
             return self.store.sweep(referenced, grace_seconds)
 
     def audit_log(self, ref: str | None = None, limit: int | None = None) -> list[audit.Entry]:
-        item_id = self.resolve(ref).id if ref else None
-        return list(audit.entries(self.conn, item_id, limit))
+        """The trail (of one item, with `ref`), without entries about items the acting
+        user may not see."""
+        self.require("audit", "read the audit trail")
+        item_id = self._find(ref).id if ref else None
+        user = self.user
+        hidden = {
+            row[0]
+            for row in self.conn.execute("SELECT id, classification, dept FROM items")
+            if not user.sees(row[1], row[2])
+        }
+        entries = [e for e in audit.entries(self.conn, item_id, None) if e.item_id not in hidden]
+        return entries[-limit:] if limit else entries
 
 
 def _safe_name(name: str) -> str:

@@ -119,6 +119,10 @@ class BlobStore:
                 size += len(chunk)
         return digest.hexdigest(), size
 
+    def remove(self, sha256: str) -> None:
+        """Delete a blob no catalog row references (the caller holds the write lock)."""
+        self.path(sha256).unlink(missing_ok=True)
+
     def blobs(self) -> Iterator[Path]:
         """Every blob file in the store (not temporary files)."""
         for first in sorted(self.root.glob("[0-9a-f][0-9a-f]")):

@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import sys
@@ -19,11 +20,12 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from archive import home
+from archive.access import ROLES
 from archive.errors import BadInput, BureauError, HomeError
 from archive.filing import FilingRequest, Source, parse_date
 from archive.service import Archive
@@ -59,6 +61,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="bureau", description="The education bureau's document archive.")
     parser.add_argument("--home", help="the data home (default: $BUREAU_HOME, else ./bureau-home)")
+    parser.add_argument("--user", help="act as this user (default: $BUREAU_USER, else the login)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
@@ -242,6 +245,60 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_index_status)
 
+    users = commands.add_parser("users", help="users, their roles and clearance (admin)")
+    user_commands = users.add_subparsers(dest="users_command", metavar="COMMAND")
+    user_commands.required = True
+    p = user_commands.add_parser("add", help="add a user")
+    p.add_argument("name")
+    p.add_argument("--role", required=True, help="|".join(ROLES))
+    p.add_argument("--clearance", required=True, metavar="LEVEL", help="|".join(CLASSIFICATIONS))
+    p.add_argument("--dept", help="the user's department (required for a secretary)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_users_add)
+    p = user_commands.add_parser("list", help="list the users")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_users_list)
+    for name, field, metavar in (
+        ("set-role", "role", "ROLE"),
+        ("set-clearance", "clearance", "LEVEL"),
+    ):
+        p = user_commands.add_parser(name, help=f"change a user's {field}")
+        p.add_argument("name")
+        p.add_argument("value", metavar=metavar)
+        p.add_argument("--dept", help="the department (when making someone a secretary)")
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(handler=cmd_users_change, field=field)
+    for name, enabled in (("disable", False), ("enable", True)):
+        p = user_commands.add_parser(name, help=f"{name} a user")
+        p.add_argument("name")
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(handler=cmd_users_change, field="enabled", value=enabled, dept=None)
+
+    keys = commands.add_parser("keys", help="the master key (admin)")
+    key_commands = keys.add_subparsers(dest="keys_command", metavar="COMMAND")
+    key_commands.required = True
+    p = key_commands.add_parser("rotate", help="a new master key; data keys rewrapped")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_keys_rotate)
+    p = key_commands.add_parser(
+        "change-passphrase", help="re-protect the master key and the seal keys"
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_keys_change_passphrase)
+
+    p = commands.add_parser("classify", help="change an item's classification level")
+    p.add_argument("ref", help="item id, archival code or document number")
+    p.add_argument("level", help="|".join(CLASSIFICATIONS))
+    p.add_argument("--until", metavar="DATE|Ny", help="declassify on DATE, or after N years")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_classify)
+
+    p = commands.add_parser("declassify", help="lower items whose classification has ended")
+    p.add_argument("--due", action="store_true", required=True, help="every item now due")
+    p.add_argument("--as-of", dest="as_of", metavar="DATE")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_declassify)
+
     p = commands.add_parser("gc", help="remove what interrupted filings left in the store")
     p.add_argument("--grace", type=float, help="seconds a leftover must be old (default: config)")
     p.add_argument("--json", action="store_true")
@@ -257,7 +314,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     if data_home.root.exists() and any(data_home.root.iterdir()):
         raise HomeError(f"{data_home.root}: a data home (or other files) already exists there")
     passphrase = get_passphrase(confirm=True)  # before anything is created
-    with Archive.init(data_home, org=args.org, fonds=args.fonds, lang=args.lang) as archive:
+    with Archive.init(
+        data_home,
+        org=args.org,
+        fonds=args.fonds,
+        lang=args.lang,
+        actor=args.user,
+        passphrase=lambda: passphrase,
+    ) as archive:
         try:
             sealing.ensure_pki(archive, passphrase)
         except BaseException:
@@ -272,7 +336,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
     with _open(args) as archive:
+        archive.require("users", "upgrade the data home")
         added = []
+        if archive.ensure_master_key():
+            added.append("master key")
         if not sealing.has_pki(archive) or _missing_seals(archive):
             sealing.ensure_pki(archive, get_passphrase())
             added.append("seals")
@@ -301,7 +368,7 @@ def cmd_seals_list(args: argparse.Namespace) -> int:
 
 def cmd_seals_import(args: argparse.Namespace) -> int:
     password = os.environ.get("BUREAU_P12_PASSWORD")
-    with _open(args) as archive:
+    with _open(args, "seals", "import seals") as archive:
         info = sealing.import_p12(
             archive,
             args.dept,
@@ -314,14 +381,14 @@ def cmd_seals_import(args: argparse.Namespace) -> int:
 
 
 def cmd_seals_renew(args: argparse.Namespace) -> int:
-    with _open(args) as archive:
+    with _open(args, "seals", "renew seals") as archive:
         info = sealing.renew(archive, args.dept, get_passphrase())
     _emit(args, info.to_json(), f"renewed the seal of {info.dept}: new certificate {info.serial}")
     return 0
 
 
 def cmd_seals_revoke(args: argparse.Namespace) -> int:
-    with _open(args) as archive:
+    with _open(args, "seals", "revoke seals") as archive:
         info = sealing.revoke(archive, args.dept, args.reason, get_passphrase())
     _emit(
         args,
@@ -332,7 +399,7 @@ def cmd_seals_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_seals_export_root(args: argparse.Namespace) -> int:
-    with _open(args) as archive:
+    with _open(args, "verify", "export the root certificate") as archive:
         path = sealing.pki(archive).export_root(args.path, overwrite=args.force)
     _emit(args, {"path": str(path)}, f"wrote the root certificate to {path}")
     return 0
@@ -403,7 +470,7 @@ def cmd_audit_log(args: argparse.Namespace) -> int:
 
 
 def cmd_sign(args: argparse.Namespace) -> int:
-    with _open(args) as archive:
+    with _open(args, "seal", "seal documents") as archive:
         if args.out is not None:
             out = sealing.sign_file(archive, Path(args.target), args.dept, args.out, args.force)
             _emit(args, {"out": str(out)}, f"sealed {args.target} into {out}")
@@ -423,8 +490,14 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     data_home = home.resolve(args.home)
-    archive = Archive.open(data_home) if data_home.config_path.is_file() else None
+    archive = (
+        Archive.open(data_home, args.user, get_passphrase)
+        if data_home.config_path.is_file()
+        else None
+    )
     try:
+        if archive:
+            archive.require("verify", "verify PDFs")
         at = _moment(args.at, archive) if args.at else None
         reports = sealing.verify_files(archive, args.files, args.trust_root, at)
     finally:
@@ -481,7 +554,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_watch(args: argparse.Namespace) -> int:
     stop = threading.Event()
-    with _open(args) as archive:
+    with _open(args, "watch", "run the watcher") as archive:
         settings = archive.config.watch
         if args.settle is not None:
             if not 0 <= args.settle <= 86400:
@@ -498,14 +571,14 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def cmd_index_rebuild(args: argparse.Namespace) -> int:
-    with _open(args) as archive:
+    with _open(args, "index", "rebuild the index") as archive:
         count = finding.rebuild(archive)
     _emit(args, {"indexed": count}, f"rebuilt the index: {count} item(s)")
     return 0
 
 
 def cmd_index_status(args: argparse.Namespace) -> int:
-    with _open(args) as archive:
+    with _open(args, "search", "read the index status") as archive:
         report = finding.status(archive)
     _emit(args, report, text.index_status(report))
     return 0
@@ -533,10 +606,104 @@ def _stopping_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, old)
 
 
+def cmd_users_add(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        user = archive.add_user(args.name, args.role, args.clearance, args.dept)
+    _emit(args, user.to_json(), f"added user {user.name} ({user.role}, {user.clearance})")
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        found = archive.users()
+    _emit(args, [u.to_json() for u in found], text.user_table(found))
+    return 0
+
+
+def cmd_users_change(args: argparse.Namespace) -> int:
+    changes: dict[str, Any] = {args.field: args.value}
+    if args.dept:
+        changes["dept"] = args.dept
+    with _open(args) as archive:
+        user = archive.change_user(args.name, **changes)
+    _emit(args, user.to_json(), text.user_table([user]))
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        result = archive.rotate_master_key()
+    _emit(
+        args,
+        result,
+        f"master key {result['to']} is now current; {result['rewrapped']} data key(s) rewrapped",
+    )
+    return 0
+
+
+def cmd_keys_change_passphrase(args: argparse.Namespace) -> int:
+    old = get_passphrase()
+    new = _new_passphrase()
+    with Archive.open(home.resolve(args.home), args.user, lambda: old) as archive:
+        archive.require("keys", "change the passphrase")
+        archive.change_master_passphrase(new)
+        if sealing.has_pki(archive):
+            sealing.pki(archive).change_passphrase(old, new)
+    _emit(args, {"changed": True}, "the passphrase now protects the master key and the seals")
+    return 0
+
+
+def _new_passphrase() -> bytes:
+    """The new passphrase: `$BUREAU_NEW_PASSPHRASE`, else asked twice at the terminal."""
+    value = os.environ.get("BUREAU_NEW_PASSPHRASE")
+    if value is not None:
+        if not value:
+            raise BadInput("an empty passphrase is not allowed")
+        return value.encode("utf-8")
+    return get_passphrase(confirm=True, prompt_only=True)
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        until = _until(args.until, archive) if args.until else None
+        change = archive.classify(args.ref, args.level, until)
+    data = {
+        "id": change.item_id,
+        "from": change.before,
+        "to": change.after,
+        "until": change.until.isoformat() if change.until else None,
+    }
+    _emit(args, data, f"item {change.item_id}: {change.before} -> {change.after}")
+    return 0
+
+
+def _until(value: str, archive: Archive) -> date:
+    """`--until DATE`, or a period `10y` / `10年` from today."""
+    text = value.strip()
+    period = re.fullmatch(r"(\d{1,2})\s*(y|years?|年)", text, flags=re.IGNORECASE)
+    if period:
+        today = datetime.now(archive.config.tz).date()
+        years = int(period.group(1))
+        try:
+            return today.replace(year=today.year + years)
+        except ValueError:  # 29 February
+            return today.replace(year=today.year + years, day=28)
+    return parse_date(text, "--until")
+
+
+def cmd_declassify(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
+        changes = archive.declassify_due(as_of)
+    data = [{"id": c.item_id, "from": c.before, "to": c.after} for c in changes]
+    _emit(args, data, f"declassified {len(changes)} item(s)")
+    return 0
+
+
 def cmd_gc(args: argparse.Namespace) -> int:
     if args.grace is not None and args.grace < 0:
         raise BadInput("--grace must not be negative")
-    with _open(args) as archive:
+    with _open(args, "index", "clean the store") as archive:
         grace = archive.config.orphan_grace_seconds if args.grace is None else args.grace
         removed = archive.sweep(grace)
     _emit(args, {"removed": removed}, f"removed {len(removed)} leftover file(s)")
@@ -580,7 +747,7 @@ def cmd_templates_check(args: argparse.Namespace) -> int:
 
 
 def cmd_templates_add(args: argparse.Namespace) -> int:
-    with _open(args) as archive:
+    with _open(args, "users", "install templates") as archive:
         template = install(archive, args.path, args.replace)
     _emit(args, template.to_json(), f"installed template {template.name!r}")
     return 0
@@ -589,7 +756,7 @@ def cmd_templates_add(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     if args.sign and not args.pdf:
         raise BadInput("--sign seals the PDF: give --pdf too")
-    with _open(args) as archive:
+    with _open(args, "generate", "generate documents") as archive:
         template = find_template(archive, args.template)
         sealer = sealing.Sealer(archive, get_passphrase()) if args.sign else None
         if sealer:
@@ -648,8 +815,18 @@ def cmd_numbers(args: argparse.Namespace) -> int:
 # -- the edge -------------------------------------------------------------------------------
 
 
-def _open(args: argparse.Namespace) -> Archive:
-    return Archive.open(home.resolve(args.home))
+def _open(args: argparse.Namespace, permission: str | None = None, what: str = "") -> Archive:
+    """The data home, acting as the user given (an unknown or disabled user is refused)."""
+    archive = Archive.open(home.resolve(args.home), args.user, get_passphrase)
+    try:
+        if permission:
+            archive.require(permission, what or None)
+        else:
+            archive.user  # noqa: B018 - refuses an unknown or disabled user
+    except BaseException:
+        archive.close()
+        raise
+    return archive
 
 
 def _emit(args: argparse.Namespace, data: Any, human: str) -> None:

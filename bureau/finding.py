@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from whoosh.query import Term
 
+from archive.access import DEPARTMENT_BOUND
 from archive.config import WatchSettings
 from archive.errors import OperationFailed
-from archive.service import Archive
+from archive.service import CLASSIFIED, Archive
 from generators.progress import Progress
+from indexer.documents import BLIND_PURPOSE, item_text
 from indexer.generations import IndexDir
 from indexer.search import Results, SearchRequest
 from indexer.search import search as run_search
@@ -33,10 +37,35 @@ def index_dir(archive: Archive) -> IndexDir:
 
 
 def search(archive: Archive, request: SearchRequest) -> Results:
-    results = run_search(index_dir(archive), request)
+    """Search as the acting user: only what they may see is found or counted; their reads
+    of classified items are recorded."""
+    user = archive.require("search", "search")
+    levels = user.levels()
+    blind_key = None
+    if set(levels) & set(archive.config.encrypted_levels) and archive.vault.unlocked():
+        blind_key = archive.vault.ring().derived(BLIND_PURPOSE)
+    cleared = replace(
+        request,
+        levels=levels,
+        only_dept=user.dept if user.role in DEPARTMENT_BOUND else None,
+        blind_key=blind_key,
+    )
+    results = run_search(index_dir(archive), cleared, partial(_reveal, archive))
+    archive.record_reads([h.id for h in results.hits if h.classification in CLASSIFIED], "search")
     pending = len(archive.changes_since(results.position, limit=PENDING_SCAN).item_ids)
     results.extra["pending"] = pending
+    if blind_key is None and set(levels) & set(archive.config.encrypted_levels):
+        results.extra["note"] = "encrypted items were searched by metadata only: no passphrase"
     return results
+
+
+def _reveal(archive: Archive, item_id: str) -> tuple[str, str]:
+    """An encrypted item's title and text, decrypted in memory for a snippet."""
+    item = archive.items_by_id([item_id]).get(item_id)
+    if item is None:
+        return "", ""
+    readable = archive.vault.reveal(item)
+    return readable.title, item_text(archive, readable).text
 
 
 def rebuild(archive: Archive) -> int:

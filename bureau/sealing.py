@@ -5,7 +5,6 @@ verification for auditors. Spans the archive (items, audit trail) and `seals/`.
 from __future__ import annotations
 
 import hashlib
-import io
 import tempfile
 from collections.abc import Sequence
 from datetime import datetime
@@ -168,11 +167,10 @@ def sign_item(archive: Archive, ref: str, dept: str) -> FiledResult:
             f"{item.archive_code} has no PDF to seal: its official rendition is "
             f"{official.rendition} (generate with --pdf, or file a PDF)"
         )
-    buffer = io.BytesIO()
-    archive.store.read_verified(official.sha256, buffer)
+    content = archive.read_content(item, official)
     lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in item.title) else "en"
     sealed = Sealer(archive, get_passphrase()).seal(
-        buffer.getvalue(), dept, lang, _anchors(archive, item.dept, item.date, lang)
+        content, dept, lang, _anchors(archive, item.dept, item.date, lang)
     )
     with tempfile.TemporaryDirectory(prefix="bureau-sign-") as tmp:
         pdf_path = Path(tmp) / official.name
@@ -181,8 +179,7 @@ def sign_item(archive: Archive, ref: str, dept: str) -> FiledResult:
         docx = item.rendition("docx")
         if docx:
             docx_path = Path(tmp) / "rendition.docx"
-            with docx_path.open("wb") as out:
-                archive.store.read_verified(docx.sha256, out)
+            docx_path.write_bytes(archive.read_content(item, docx))
             documents.append(Source(docx_path, docx.name))
         request = FilingRequest(
             documents=documents,
@@ -260,13 +257,12 @@ def reverify_sealed(archive: Archive) -> list[Problem]:
     roots, crls, known = [home_pki.root_cert()], [home_pki.crl()], home_pki.all_certificates()
     problems = []
     for item in archive.sealed_items():
-        buffer = io.BytesIO()
         try:
-            archive.store.read_verified(item.official.sha256, buffer)
+            content = archive.read_content(item, item.official)
         except BureauError:
-            continue  # the fixity check already reports the file itself
+            continue  # the fixity check reports the file itself (or the key is not at hand)
         report = verify_pdf(
-            buffer.getvalue(),
+            content,
             name=item.archive_code,
             trust_roots=(),
             bureau_roots=roots,

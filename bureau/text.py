@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from archive.access import User
 from archive.audit import Entry
 from archive.items import Item
 from archive.numbers import Number
@@ -191,4 +192,12 @@ def index_status(report: dict) -> str:
     ]
     for entry in report["unavailable"]:
         lines.append(f"  text unavailable: {entry['archive_code']}: {entry['reason']}")
+    return "\n".join(lines)
+
+
+def user_table(users: Sequence[User]) -> str:
+    lines = [f"{'name':<20} {'role':<10} {'clearance':<13} {'dept':<5} status"]
+    for u in users:
+        status = "enabled" if u.enabled else "disabled"
+        lines.append(f"{u.name:<20} {u.role:<10} {u.clearance:<13} {u.dept or '-':<5} {status}")
     return "\n".join(lines)

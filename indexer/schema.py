@@ -3,12 +3,12 @@ index of another version is refused with a message to rebuild it."""
 
 from __future__ import annotations
 
-from whoosh.analysis import IDTokenizer, LowercaseFilter
+from whoosh.analysis import IDTokenizer, LowercaseFilter, RegexTokenizer
 from whoosh.fields import BOOLEAN, ID, NUMERIC, STORED, TEXT, Schema
 
 from indexer.analysis import mixed_analyzer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TITLE_BOOST = 4.0
 
 # Fields a user may name in a query (`dept:BGS`, `title:安全`), and the ones searched when
@@ -48,7 +48,11 @@ def make_schema() -> Schema:
         classification=LowerID(stored=True),
         retention=LowerID(stored=True),
         sealed=BOOLEAN(stored=True),
+        encrypted=BOOLEAN(stored=True),
         status=LowerID(stored=True),
         text=LowerID(stored=True),  # "available" or "unavailable"
         text_reason=STORED(),
+        # Items of encrypted levels: keyed HMAC tokens of their title's and text's terms,
+        # in order (a blind index); their title and text are not in the index at all.
+        blind=TEXT(analyzer=RegexTokenizer(r"\S+"), phrase=True, multitoken_query="phrase"),
     )

@@ -9,8 +9,10 @@ numbers and text, all words required unless OR is written.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 import whoosh.index
@@ -20,7 +22,8 @@ from whoosh.searching import Searcher
 
 from archive.codes import parse as parse_code
 from archive.errors import BadInput, BureauError, IndexUnusable
-from indexer.analysis import doc_no_key, is_cjk, words
+from indexer.analysis import doc_no_key, is_cjk, mixed_analyzer, words
+from indexer.documents import blind_token
 from indexer.generations import DAMAGE, REBUILD, IndexDir
 from indexer.schema import FIELD_ALIASES, QUERY_FIELDS
 
@@ -46,6 +49,16 @@ class SearchRequest:
     sort: str = "relevance"
     limit: int = 20
     page: int = 1
+    # Who is searching: the levels they are cleared for, the one department a secretary
+    # is limited to, and the blind index key (None: encrypted items' words are not searched).
+    levels: tuple[str, ...] | None = None
+    only_dept: str | None = None
+    blind_key: bytes | None = None
+
+
+# What a hit on an encrypted item needs from the archive: its readable title and text,
+# decrypted in memory for a user cleared to see it.
+Reveal = Callable[[str], tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -120,7 +133,7 @@ def validate(request: SearchRequest) -> None:
         raise BadInput("--from is after --to")
 
 
-def search(index_dir: IndexDir, request: SearchRequest) -> Results:
+def search(index_dir: IndexDir, request: SearchRequest, reveal: Reveal | None = None) -> Results:
     """Run `request` against the live index (an index not built yet finds nothing).
 
     A writer may merge segments, or a rebuild switch generations, between our reading
@@ -130,7 +143,7 @@ def search(index_dir: IndexDir, request: SearchRequest) -> Results:
     validate(request)
     for attempt in range(2):
         try:
-            return _search_once(index_dir, request)
+            return _search_once(index_dir, request, reveal)
         except (IndexUnusable, *DAMAGE) as exc:
             if attempt:
                 if isinstance(exc, IndexUnusable):
@@ -139,7 +152,7 @@ def search(index_dir: IndexDir, request: SearchRequest) -> Results:
     raise AssertionError("unreachable")
 
 
-def _search_once(index_dir: IndexDir, request: SearchRequest) -> Results:
+def _search_once(index_dir: IndexDir, request: SearchRequest, reveal: Reveal | None) -> Results:
     generation = index_dir.current()
     if generation is None:
         return Results(total=0, hits=[], page=request.page)
@@ -147,23 +160,30 @@ def _search_once(index_dir: IndexDir, request: SearchRequest) -> Results:
     index = index_dir.open(generation, readonly=True)
     try:
         with index.searcher() as searcher:
-            return _run(index, searcher, request, position)
+            return _run(index, searcher, request, position, reveal)
     finally:
         index.close()
 
 
 def _run(
-    index: whoosh.index.Index, searcher: Searcher, request: SearchRequest, position: int
+    index: whoosh.index.Index,
+    searcher: Searcher,
+    request: SearchRequest,
+    position: int,
+    reveal: Reveal | None = None,
 ) -> Results:
     parser = _parser(index)
     parsed = _parse(parser, request.text)
+    if request.blind_key is not None:
+        parsed = parsed.accept(partial(_or_blind, request.blind_key))
     wanted = query.Or([*_exact(request.text), parsed]) if _exact(request.text) else parsed
     options: dict[str, Any] = {"filter": _filters(request), "terms": True}
     if request.sort == "date":
         options.update(sortedby="date", reverse=True)
     page = searcher.search_page(wanted, request.page, pagelen=request.limit, **options)
     total = page.total
-    hits = [_hit(h) for h in page] if request.page <= max(page.pagecount, 1) else []
+    words = _words_of(parsed)
+    hits = [_hit(h, reveal, words) for h in page] if request.page <= max(page.pagecount, 1) else []
     suggestion = _suggest(searcher, parser, request, options) if total == 0 else None
     return Results(
         total=total,
@@ -251,8 +271,32 @@ def _exact(text: str) -> list[query.Query]:
     return exact
 
 
+def _or_blind(key: bytes, q: query.Query) -> query.Query:
+    """A word or phrase of the title or text also matches the blind tokens of encrypted
+    items (exact words only: a prefix or wildcard has no blind form)."""
+    if isinstance(q, query.Term) and q.fieldname in ("title", "body"):
+        return query.Or([q, query.Term("blind", blind_token(key, q.text))])
+    if isinstance(q, query.Phrase) and q.fieldname in ("title", "body"):
+        blind = query.Phrase("blind", [blind_token(key, w) for w in q.words])
+        return query.Or([q, blind])
+    return q
+
+
+def _words_of(q: query.Query) -> set[str]:
+    """The analysed words a query looks for in titles and text (to mark in snippets)."""
+    return {
+        text if isinstance(text, str) else text.decode("utf-8")
+        for fieldname, text in q.iter_all_terms()
+        if fieldname in ("title", "body")
+    }
+
+
 def _filters(request: SearchRequest) -> query.Query | None:
     parts: list[query.Query] = []
+    if request.levels is not None:
+        parts.append(query.Or([query.Term("classification", lv) for lv in request.levels]))
+    if request.only_dept:
+        parts.append(query.Term("dept", request.only_dept.lower()))
     for name in ("dept", "kind", "classification"):
         value = getattr(request, name)
         if value:
@@ -295,21 +339,23 @@ _HIGHLIGHTER = highlight.Highlighter(
 )
 
 
-def _hit(hit: WhooshHit) -> Hit:
+def _hit(hit: WhooshHit, reveal: Reveal | None, words: set[str]) -> Hit:
     stored = hit.fields()
+    title = stored.get("title", "")
     body = stored.get("body") or ""
     snippet = ""
-    if body:
+    if stored.get("encrypted"):
+        if reveal is not None:
+            title, body = reveal(stored["id"])  # decrypted in memory, for a cleared user
+            snippet = _snippet(body, words)
+    elif body:
         hit.results.highlighter = _HIGHLIGHTER
-        snippet = (
-            hit.highlights("body", top=2)
-            or " ".join(body[: SNIPPET_CHARS * 2].split())[:SNIPPET_CHARS]
-        )
+        snippet = hit.highlights("body", top=2) or _opening(body)
     return Hit(
         id=stored["id"],
         archive_code=stored["archive_code"],
         doc_no=stored.get("doc_no"),
-        title=stored.get("title", ""),
+        title=title,
         date=stored.get("date", ""),
         dept=stored.get("dept", ""),
         kind=stored.get("kind", ""),
@@ -321,6 +367,26 @@ def _hit(hit: WhooshHit) -> Hit:
         snippet=snippet,
         score=float(hit.score) if isinstance(hit.score, int | float) else 0.0,
     )
+
+
+def _snippet(text: str, words: set[str]) -> str:
+    """A highlighted snippet of a text that is not in the index (decrypted in memory)."""
+    if not text:
+        return ""
+    terms = frozenset(words)
+    marked = highlight.highlight(
+        text,
+        terms,
+        mixed_analyzer(),
+        _HIGHLIGHTER.fragmenter,
+        _HIGHLIGHTER.formatter,
+        top=2,
+    )
+    return marked or _opening(text)
+
+
+def _opening(text: str) -> str:
+    return " ".join(text[: SNIPPET_CHARS * 2].split())[:SNIPPET_CHARS]
 
 
 def _suggest(

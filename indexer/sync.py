@@ -13,12 +13,14 @@ import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from whoosh.index import Index
 from whoosh.writing import IndexWriter
 
+from archive.items import Item
 from archive.service import Archive
-from indexer.documents import index_fields, item_text
+from indexer.documents import BLIND_PURPOSE, index_fields, item_text
 from indexer.generations import IndexDir
 
 BATCH = 100  # items per commit while following changes
@@ -113,7 +115,12 @@ class Indexer:
         return position, ids
 
     def _write(self, index: Index, item_ids: list[str], replace: bool) -> None:
+        """Index (or remove) each item. When an item now encrypted was in the index in
+        readable form, the segments are rewritten, so no deleted copy of its text stays."""
         found = self.archive.items_by_id(item_ids)
+        purge = replace and _readable_in_index(
+            index, [i for i in item_ids if i in found and found[i].encrypted]
+        )
         writer: IndexWriter = index.writer(limitmb=WRITER_MEMORY_MB)
         try:
             for item_id in item_ids:
@@ -121,7 +128,7 @@ class Indexer:
                 if item is None:
                     writer.delete_by_term("id", item_id)
                     continue
-                fields = index_fields(item, item_text(self.archive, item))
+                fields = self._fields(item)
                 if replace:
                     writer.update_document(**fields)
                 else:
@@ -129,7 +136,27 @@ class Indexer:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        writer.commit(optimize=purge)
+
+    def _fields(self, item: Item) -> dict[str, Any]:
+        if not item.encrypted:
+            return index_fields(item, item_text(self.archive, item))
+        vault = self.archive.vault
+        readable = vault.reveal(item)
+        key = vault.ring().derived(BLIND_PURPOSE)
+        return index_fields(readable, item_text(self.archive, readable), key)
+
+
+def _readable_in_index(index: Index, item_ids: list[str]) -> bool:
+    """Whether any of these items has a document in the index that is not encrypted."""
+    if not item_ids:
+        return False
+    with index.searcher() as searcher:
+        for item_id in item_ids:
+            stored = searcher.document(id=item_id)
+            if stored is not None and not stored.get("encrypted"):
+                return True
+    return False
 
 
 def indexed_ids(index: Index) -> list[str]:

@@ -26,6 +26,7 @@ from indexer.inbox import Inbox, Outcome
 from indexer.sync import Indexer
 
 INBOX_BATCH = 50  # files taken before the index is brought up to date again
+DECLASSIFY_SECONDS = 24 * 3600
 STOP_CHECK_SECONDS = 0.2  # a stop signal is noticed within this long, however long the pause
 ONCE_PATIENCE = 3.0  # `--once` waits at most this many settle times for arriving files
 
@@ -99,8 +100,12 @@ class Watcher:
                 self._start()
                 self.report("watching " + str(self.inbox.folder) + " (stop with Ctrl-C)")
                 next_rescan = time.monotonic() + self.settings.rescan_seconds
+                next_declassify = time.monotonic() + DECLASSIFY_SECONDS
                 while not stop.is_set():
                     wait = self._turn()
+                    if time.monotonic() >= next_declassify:
+                        self._declassify()
+                        next_declassify = time.monotonic() + DECLASSIFY_SECONDS
                     if time.monotonic() >= next_rescan:
                         self._reconcile()
                         next_rescan = time.monotonic() + self.settings.rescan_seconds
@@ -115,6 +120,7 @@ class Watcher:
     def _start(self) -> None:
         for line in self.inbox.recover():
             self.report(line)
+        self._declassify()
         with self.dir.writer_lock():
             self._catch_up_locked()
             self._reconcile_locked()
@@ -131,6 +137,13 @@ class Watcher:
         if len(ready) > INBOX_BATCH:
             return 0.0
         return wait
+
+    def _declassify(self) -> None:
+        """Lower the items whose classification has ended (daily; needs the permission)."""
+        if not self.archive.user.may("declassify"):
+            return
+        for change in self.archive.declassify_due():
+            self.report(f"declassified item {change.item_id}: {change.before} -> {change.after}")
 
     def _catch_up(self) -> None:
         try:

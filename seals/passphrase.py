@@ -28,13 +28,13 @@ class EmptyPassphrase(BadInput):
     """An empty passphrase would leave the keys effectively unprotected."""
 
 
-def get_passphrase(confirm: bool = False) -> bytes:
+def get_passphrase(confirm: bool = False, prompt_only: bool = False) -> bytes:
     """The passphrase as UTF-8 bytes: `$BUREAU_PASSPHRASE`, else a prompt on a terminal.
 
     With `confirm` (choosing a new passphrase), a person is asked twice and a mismatch is
     refused; the environment variable is taken as given. An empty passphrase is refused.
     """
-    from_env = os.environ.get(ENV_VAR)
+    from_env = None if prompt_only else os.environ.get(ENV_VAR)
     if from_env is not None:
         return _checked(from_env)
     if not _interactive():

@@ -135,6 +135,6 @@ def test_upgrade_adds_the_seals_to_a_home_that_has_none(bureau: Bureau):
 
     shutil.rmtree(bureau.root / "keys")
     (bureau.root / "keys").mkdir()
-    assert bureau.json("upgrade")["added"] == ["seals"]
+    assert bureau.json("upgrade")["added"] == ["master key", "seals"]
     assert len(bureau.json("seals", "list")) == 8
     assert bureau.json("upgrade")["added"] == []

@@ -13,6 +13,16 @@ from tests.factories import make_docx
 def downgrade_to_schema_1(path) -> None:
     """Make the catalog look as the first release left it (before the number register)."""
     conn = sqlite3.connect(path)
+    for statement in (
+        "DROP TABLE users",
+        "DROP TABLE item_keys",
+        "DROP INDEX files_stored_sha256",
+        "ALTER TABLE files DROP COLUMN stored_sha256",
+        "ALTER TABLE files DROP COLUMN stored_size",
+        "ALTER TABLE items DROP COLUMN encrypted",
+        "ALTER TABLE items DROP COLUMN declassify_on",
+    ):
+        conn.execute(statement)
     conn.execute("DROP TABLE doc_numbers")
     conn.execute("ALTER TABLE items DROP COLUMN sealed")
     conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
@@ -30,7 +40,7 @@ def test_an_older_home_is_upgraded_in_place_keeping_its_items(bureau: Bureau, tm
     assert bureau.json("show", item["id"])["sha256"] == item["sha256"]
     assert bureau.json("audit", "verify")["ok"] is True
     actions = [e["action"] for e in bureau.json("audit", "log")]
-    assert actions[-1] == "upgrade"
+    assert actions[-2:] == ["upgrade", "user_add"]  # the first user after the upgrade is admin
 
 
 def test_an_older_home_is_upgraded_on_first_use_by_any_command(bureau: Bureau):

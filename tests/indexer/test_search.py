@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -211,8 +213,14 @@ class Corpus:
     def run(self, *args: object) -> Result:
         """`bureau --home HOME search ARGS...`, in-process."""
         out, err = io.StringIO(), io.StringIO()
-        argv = ["--home", str(self.bureau.root), "search", *map(str, args)]
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        user = self.bureau.env()["BUREAU_USER"]
+        argv = ["--home", str(self.bureau.root), "--user", user, "search", *map(str, args)]
+        secrets = {"BUREAU_PASSPHRASE": self.bureau.env()["BUREAU_PASSPHRASE"]}
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+            mock.patch.dict(os.environ, secrets),
+        ):
             try:
                 code = main(argv)
             except SystemExit as exit_:  # argparse

@@ -1,0 +1,180 @@
+"""Who may do what: users, their roles and their clearance.
+
+The rules live here, below every front door, so the command line and the web pages to come
+apply the same ones. A user may act only as their role allows, and sees only items at or
+below their clearance (and, for a secretary, only their own department's): an item above
+it is answered exactly as one that does not exist.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from archive.errors import BadInput, NotFound
+from archive.vocab import CLASSIFICATIONS
+from archive.vocab import classification as parse_level
+
+ROLES = ("secretary", "archivist", "auditor", "admin")
+
+# What each role may do. `own-dept` permissions are limited to the user's department.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "secretary": frozenset({"generate", "seal", "file", "read", "get", "search"}),
+    "archivist": frozenset(
+        {"file", "read", "get", "search", "watch", "index", "classify", "retention"}
+    ),
+    "auditor": frozenset({"verify", "audit", "read", "get", "search"}),
+}
+PERMISSIONS["admin"] = frozenset(
+    set().union(*PERMISSIONS.values()) | {"users", "keys", "seals", "approve", "declassify"}
+)
+DEPARTMENT_BOUND = frozenset({"secretary"})
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+
+
+class Forbidden(BadInput):
+    """The user's role or clearance does not allow the operation."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    clearance: str
+    dept: str | None
+    enabled: bool
+    created_at: str
+    created_by: str
+
+    def may(self, permission: str) -> bool:
+        return self.enabled and permission in PERMISSIONS[self.role]
+
+    def require(self, permission: str, what: str | None = None) -> None:
+        """Forbidden unless the role allows `permission`."""
+        if not self.may(permission):
+            raise Forbidden(
+                f"user {self.name!r} ({self.role}) may not {what or permission}: "
+                "ask an administrator"
+            )
+
+    def levels(self) -> tuple[str, ...]:
+        """The classification levels this user is cleared for."""
+        return CLASSIFICATIONS[: CLASSIFICATIONS.index(self.clearance) + 1]
+
+    def sees(self, classification: str, dept: str) -> bool:
+        """Whether an item of `classification` in `dept` exists for this user at all."""
+        if classification not in self.levels():
+            return False
+        return self.role not in DEPARTMENT_BOUND or dept == self.dept
+
+    def require_dept(self, dept: str, what: str) -> None:
+        if self.role in DEPARTMENT_BOUND and dept != self.dept:
+            raise Forbidden(
+                f"user {self.name!r} is a secretary of {self.dept} and may not {what} for {dept}"
+            )
+
+    def require_level(self, level: str, what: str) -> None:
+        if level not in self.levels():
+            raise Forbidden(f"user {self.name!r} is not cleared for {level}: may not {what}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "role": self.role,
+            "clearance": self.clearance,
+            "dept": self.dept,
+            "enabled": self.enabled,
+            "created_at": self.created_at,
+            "created_by": self.created_by,
+        }
+
+
+def role(value: str) -> str:
+    text = value.strip().lower()
+    if text not in ROLES:
+        raise BadInput(f"unknown role {value!r}: use one of {', '.join(ROLES)}")
+    return text
+
+
+def get(conn: sqlite3.Connection, name: str) -> User:
+    """The user called `name`; NotFound if there is none, Forbidden if disabled."""
+    row = conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        raise NotFound(
+            f"unknown user {name!r}: an administrator adds users with `bureau users add`"
+        )
+    user = _user(row)
+    if not user.enabled:
+        raise Forbidden(f"user {name!r} is disabled")
+    return user
+
+
+def all_users(conn: sqlite3.Connection) -> list[User]:
+    return [_user(r) for r in conn.execute("SELECT * FROM users ORDER BY name")]
+
+
+def add(
+    conn: sqlite3.Connection,
+    name: str,
+    role_name: str,
+    clearance: str,
+    dept: str | None,
+    by: str,
+    now: datetime,
+) -> User:
+    """Insert a user (inside the caller's write transaction)."""
+    if not NAME_RE.match(name):
+        raise BadInput(
+            f"invalid user name {name!r}: letters, digits, '.', '_', '@', '-' (at most 64)"
+        )
+    role_name = role(role_name)
+    level = parse_level(clearance)
+    if role_name in DEPARTMENT_BOUND and not dept:
+        raise BadInput("a secretary belongs to a department: give --dept CODE")
+    if conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+        raise BadInput(f"user {name!r} already exists")
+    conn.execute(
+        "INSERT INTO users (name, role, clearance, dept, enabled, created_at, created_by) "
+        "VALUES (?, ?, ?, ?, 1, ?, ?)",
+        (name, role_name, level, dept, now.isoformat(timespec="seconds"), by),
+    )
+    return get(conn, name)
+
+
+def update(conn: sqlite3.Connection, name: str, **changes: Any) -> User:
+    """Change a user's role, clearance, department or enabled flag."""
+    row = conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        raise NotFound(f"unknown user {name!r}")
+    current = _user(row)
+    new_role = role(changes["role"]) if "role" in changes else current.role
+    dept = changes.get("dept", current.dept)
+    if new_role in DEPARTMENT_BOUND and not dept:
+        raise BadInput("a secretary belongs to a department: give --dept CODE")
+    conn.execute(
+        "UPDATE users SET role = ?, clearance = ?, dept = ?, enabled = ? WHERE name = ?",
+        (
+            new_role,
+            parse_level(changes["clearance"]) if "clearance" in changes else current.clearance,
+            dept,
+            int(changes.get("enabled", current.enabled)),
+            name,
+        ),
+    )
+    row = conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+    return _user(row)
+
+
+def _user(row: sqlite3.Row) -> User:
+    return User(
+        name=row["name"],
+        role=row["role"],
+        clearance=row["clearance"],
+        dept=row["dept"],
+        enabled=bool(row["enabled"]),
+        created_at=row["created_at"],
+        created_by=row["created_by"],
+    )
