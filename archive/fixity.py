@@ -46,11 +46,23 @@ def _check_files(conn: sqlite3.Connection, store: BlobStore) -> list[Problem]:
     verdicts: dict[str, str | None] = {}
     rows = conn.execute(
         "SELECT f.item_id, f.seq, f.name, f.stored_size AS size, f.stored_sha256 AS sha256, "
-        "i.archive_code, i.encrypted "
+        "f.sha256 AS content_sha256, i.archive_code, i.encrypted, "
+        "(SELECT COUNT(*) FROM item_keys k WHERE k.item_id = f.item_id) AS keyed "
         "FROM files f JOIN items i ON i.id = f.item_id ORDER BY i.archive_code, f.seq"
     )
     for row in rows:
         sha = row["sha256"]
+        plain_mismatch = not row["encrypted"] and sha != row["content_sha256"]
+        if plain_mismatch or bool(row["encrypted"]) != bool(row["keyed"]):
+            problems.append(
+                Problem(
+                    "catalog_mismatch",
+                    f"file {row['seq']}: how it is stored (encrypted or not) does not match "
+                    "the catalog",
+                    row["item_id"],
+                    row["archive_code"],
+                )
+            )
         if sha not in verdicts:
             verdicts[sha] = _blob_verdict(store, sha, row["size"])
         if verdicts[sha]:

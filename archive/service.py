@@ -205,6 +205,8 @@ class Archive:
 
     def file(self, request: FilingRequest) -> FiledResult:
         user = self.require("file", "file documents")
+        if request.supersedes:
+            request = replace(request, supersedes=self._find(request.supersedes).id)
 
         def allowed(meta: Metadata) -> None:
             user.require_dept(meta.dept, "file documents")
@@ -221,17 +223,13 @@ class Archive:
         """The item `ref` names, if the acting user may see it (NotFound otherwise, exactly
         as for an item that does not exist); a classified read is recorded."""
         self.require("read", "read items")
-        item = self._find(ref)
+        item = self.vault.reveal(self._find(ref))
         self._record_reads([item], "show")
-        return self.vault.reveal(item)
+        return item
 
     def _find(self, ref: str) -> items.Item:
-        item = lookup.resolve(self.conn, ref)
-        if not self._visible(item):
-            raise NotFound(
-                f"no item {ref.strip()!r}: give an item id, archival code or document number"
-            )
-        return item
+        user = self.user
+        return lookup.resolve(self.conn, ref, lambda r: user.sees(r["classification"], r["dept"]))
 
     def _record_reads(self, found: list[items.Item], how: str) -> None:
         self.record_reads([i.id for i in found if i.classification in CLASSIFIED], how)
@@ -324,6 +322,15 @@ class Archive:
 
     def changes_since(self, seq: int, limit: int = 500) -> changes.Changes:
         return changes.since(self.conn, seq, limit)
+
+    def visible_ids(self, item_ids: list[str]) -> list[str]:
+        """The ones among `item_ids` the acting user may see."""
+        found = self.items_by_id(item_ids)
+        return [i for i in item_ids if i in found and self._visible(found[i])]
+
+    def visible_count(self) -> int:
+        clause, params = self._visibility_sql()
+        return self.conn.execute(f"SELECT COUNT(*) FROM items WHERE {clause}", params).fetchone()[0]
 
     def audit_position(self) -> int:
         """The newest audit sequence number: everything up to it is in the catalog."""

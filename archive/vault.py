@@ -125,6 +125,6 @@ class Vault:
             data = crypto.decrypt(
                 self.data_key(item.id), data, content_aad(item.id), f"file {stored.seq}"
             )
-            if hashlib.sha256(data).hexdigest() != stored.sha256:
-                raise IntegrityError(f"file {stored.seq} decrypts to other content than filed")
+        if hashlib.sha256(data).hexdigest() != stored.sha256:
+            raise IntegrityError(f"file {stored.seq} is not the content that was filed")
         return data

@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from whoosh.query import Term
+from whoosh.query import And, Every, Or, Term
 
 from archive.access import DEPARTMENT_BOUND
 from archive.config import WatchSettings
@@ -52,8 +52,8 @@ def search(archive: Archive, request: SearchRequest) -> Results:
     )
     results = run_search(index_dir(archive), cleared, partial(_reveal, archive))
     archive.record_reads([h.id for h in results.hits if h.classification in CLASSIFIED], "search")
-    pending = len(archive.changes_since(results.position, limit=PENDING_SCAN).item_ids)
-    results.extra["pending"] = pending
+    pending = archive.changes_since(results.position, limit=PENDING_SCAN).item_ids
+    results.extra["pending"] = len(archive.visible_ids(pending))
     if blind_key is None and set(levels) & set(archive.config.encrypted_levels):
         results.extra["note"] = "encrypted items were searched by metadata only: no passphrase"
     return results
@@ -80,30 +80,35 @@ def rebuild(archive: Archive) -> int:
 
 
 def status(archive: Archive) -> dict[str, Any]:
-    """How far the index has got, for `bureau index status`."""
+    """How far the index has got, for `bureau index status`, counting only what the
+    acting user may see."""
+    user = archive.require("search", "read the index status")
     folder = index_dir(archive)
-    items = len(archive.item_ids())
+    items = archive.visible_count()
     generation = folder.current()
     if generation is None:
         return {"built": False, "items": items, "indexed": 0, "pending": items, "unavailable": []}
     state = folder.state(generation)
+    seen = Or([Term("classification", level) for level in user.levels()])
+    if user.role in DEPARTMENT_BOUND:
+        seen = And([seen, Term("dept", (user.dept or "").lower())])
     index = folder.open(generation, readonly=True)
     try:
         with index.searcher() as searcher:
             unreadable = [
                 {"id": h["id"], "archive_code": h["archive_code"], "reason": h["text_reason"]}
-                for h in searcher.search(Term("text", "unavailable"), limit=None)
+                for h in searcher.search(Term("text", "unavailable"), filter=seen, limit=None)
             ]
-            indexed = searcher.doc_count()
+            indexed = len(searcher.search(Every(), filter=seen, limit=None))
     finally:
         index.close()
-    pending = len(archive.changes_since(state.position, limit=PENDING_SCAN).item_ids)
+    pending = archive.changes_since(state.position, limit=PENDING_SCAN).item_ids
     return {
         "built": True,
         "generation": generation.name,
         "items": items,
         "indexed": indexed,
-        "pending": pending,
+        "pending": len(archive.visible_ids(pending)),
         "unavailable": unreadable,
     }
 
