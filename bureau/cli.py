@@ -673,7 +673,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
         "to": change.after,
         "until": change.until.isoformat() if change.until else None,
     }
-    _emit(args, data, f"item {change.item_id}: {change.before} -> {change.after}")
+    until = f", declassified on {data['until']}" if data["until"] else ""
+    _emit(args, data, f"item {change.item_id}: {change.before} -> {change.after}{until}")
     return 0
 
 

@@ -279,12 +279,28 @@ def main() -> int:
             Path.cwd() / "demo-notice.docx",
             "--force",
         )
+    # Confidential classes: a secret exam paper, stored encrypted, and who may see it.
+    with tempfile.TemporaryDirectory() as tmp:
+        exam = write_docx(
+            Path(tmp) / "exam.docx",
+            "2026年中考数学试卷（考前绝密）",
+            "一、选择题：下列关于函数的说法正确的是……",
+        )
+        run(
+            "file", exam, "--kind", "exam", "--dept", "JJK", "--retention", "D10",
+            "--date", "2026-05-20", "--classification", "secret",
+        )  # fmt: skip
+    run("users", "add", "wang", "--role", "secretary", "--clearance", "internal", "--dept", "JJK")
+    run("users", "list")
+    run("classify", "J042-WS·2026-D10-JJK-0001", "secret", "--until", "1y")
     # Archivists: finding documents by what they say, in English and Chinese.
     run("watch", "--once", "--settle", "0")
     run("search", "inspection")
     run("search", "安全检查", "--limit", "3")
     run("search", "市教办〔2026〕1号", "--limit", "1")
     run("search", "inspecton")
+    run("search", "数学试卷")  # found through the blind index, decrypted in memory
+    run("--user", "wang", "search", "数学试卷")  # not cleared: not found, not counted
     # Auditors: fixity and the trail.
     run("seals", "list")
     run("seals", "export-root", Path.cwd() / "demo-root.pem", "--force")
