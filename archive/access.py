@@ -29,7 +29,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "auditor": frozenset({"verify", "audit", "read", "get", "search"}),
 }
 PERMISSIONS["admin"] = frozenset(
-    set().union(*PERMISSIONS.values()) | {"users", "keys", "seals", "approve", "declassify"}
+    set().union(*PERMISSIONS.values())
+    | {"users", "keys", "seals", "approve", "declassify", "backup", "restore"}
 )
 DEPARTMENT_BOUND = frozenset({"secretary"})
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")

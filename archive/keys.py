@@ -72,7 +72,11 @@ class KeyRing:
     def unlock(cls, keys_dir: Path, passphrase: bytes) -> KeyRing:
         """The ring unwrapped with `passphrase`; WrongPassphrase if it does not open it."""
         path = keys_dir / MASTER_FILE
-        data = _read(path)
+        return cls.opened(path, _read(path), passphrase)
+
+    @classmethod
+    def opened(cls, path: Path, data: dict[str, Any], passphrase: bytes) -> KeyRing:
+        """The ring held in `data` (the content of a master.json, e.g. from a backup)."""
         kdf = data["kdf"]
         unwrapping = crypto.passphrase_key(passphrase, _b64(kdf["salt"]), int(kdf["n"]))
         masters: dict[int, bytes] = {}
@@ -176,13 +180,14 @@ class KeyRing:
 
 
 @contextmanager
-def exclusive(keys_dir: Path) -> Iterator[None]:
-    """One key operation (rotation, passphrase change) at a time."""
+def exclusive(keys_dir: Path, wait: bool = False) -> Iterator[None]:
+    """One key operation (rotation, passphrase change, a backup's copy of the keys) at a
+    time. Without `wait`, BadInput if another holds the lock."""
     keys_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(keys_dir / ".keys.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise BadInput("another key operation is running on this data home") from None
         yield

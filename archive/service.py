@@ -8,6 +8,7 @@ Archive acts for one user; what that user may not see is answered as if it did n
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import sqlite3
 from dataclasses import dataclass, replace
@@ -18,6 +19,7 @@ from archive import (
     access,
     atomic,
     audit,
+    backup,
     catalog,
     changes,
     classify,
@@ -511,6 +513,30 @@ class Archive:
             )
             for item in items.load(self.conn, rows)
         ]
+
+    # -- backups ------------------------------------------------------------------------------
+
+    def backup(
+        self, dest: Path, tar: bool = False, progress: backup.make.Progress | None = None
+    ) -> backup.BackupReport:
+        """A consistent backup of this home into `dest`, recorded in the audit trail (where
+        a disposal finds every backup whose keys it must shred)."""
+        self.require("backup", "back up the archive")
+        report = backup.take(self.home, self.conn, dest, tar, progress)
+        with catalog.write(self.conn):
+            audit.append(self.conn, self.actor, "backup", None, report.to_json())
+        return report
+
+    def backup_destinations(self) -> list[Path]:
+        """Every place this home has written a backup to, as the audit trail records it."""
+        found = []
+        for (detail,) in self.conn.execute(
+            "SELECT detail FROM audit WHERE action = 'backup' ORDER BY seq"
+        ):
+            dest = json.loads(detail).get("dest")
+            if isinstance(dest, str):
+                found.append(Path(dest))
+        return list(dict.fromkeys(found))
 
     # -- fixity and the audit trail ------------------------------------------------------------
 

@@ -23,6 +23,18 @@ from archive.errors import BadInput, IntegrityError, NotFound
 CHUNK = 1 << 20
 
 
+def copy_hashed(source: BinaryIO, out: BinaryIO | None) -> tuple[str, int]:
+    """Copy `source` to `out` (or just read it, with None); its SHA-256 and size."""
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := source.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+        if out is not None:
+            out.write(chunk)
+    return digest.hexdigest(), size
+
+
 @dataclass(frozen=True)
 class StoredBlob:
     sha256: str

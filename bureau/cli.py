@@ -24,14 +24,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from archive import backup as archive_backup
 from archive import home
 from archive.access import ROLES
 from archive.errors import BadInput, BureauError, HomeError
 from archive.filing import FilingRequest, Source, parse_date
-from archive.service import Archive
+from archive.service import Archive, default_actor
 from archive.vocab import CLASSIFICATIONS, RETENTIONS
 from archive.vocab import classification as parse_classification
-from bureau import finding, sealing, text
+from bureau import backups, finding, sealing, text
 from bureau.batch import generate_batch
 from bureau.generate import find_template, generate_one, load_data, templates_for
 from bureau.template_install import install
@@ -244,6 +245,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = index_commands.add_parser("status", help="how far the index has got")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_index_status)
+
+    p = commands.add_parser(
+        "backup",
+        help="back up the data home (`backup DEST`), or check a backup (`backup verify DEST`)",
+        usage="bureau backup DEST [--tar] [--json]\n       bureau backup verify DEST [--json]",
+    )
+    p.add_argument("target", nargs="+", metavar="DEST", help="a folder (or, with --tar, a file)")
+    p.add_argument("--tar", action="store_true", help="write one .tar file instead of a folder")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_backup)
+
+    p = commands.add_parser("restore", help="restore a backup as a new data home (--home)")
+    p.add_argument("source", type=Path, metavar="SRC", help="a backup folder or .tar")
+    p.add_argument("--snapshot", help="which snapshot of a backup folder (default: the newest)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_restore)
 
     users = commands.add_parser("users", help="users, their roles and clearance (admin)")
     user_commands = users.add_subparsers(dest="users_command", metavar="COMMAND")
@@ -575,6 +592,29 @@ def cmd_index_rebuild(args: argparse.Namespace) -> int:
         count = finding.rebuild(archive)
     _emit(args, {"indexed": count}, f"rebuilt the index: {count} item(s)")
     return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    if args.target[0] == "verify":
+        if len(args.target) != 2 or args.tar:
+            raise BadInput("usage: bureau backup verify DEST [--json]")
+        check = archive_backup.verify(Path(args.target[1]))
+        _emit(args, check.to_json(), text.backup_check(check))
+        return 0 if check.ok else 1
+    if len(args.target) != 1:
+        raise BadInput("usage: bureau backup DEST [--tar] [--json] (one DEST)")
+    with _open(args, "backup", "back up the archive") as archive:
+        report = backups.backup(archive, Path(args.target[0]), args.tar)
+    _emit(args, report.to_json(), text.backup_report(report))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    target = home.resolve(args.home)
+    actor = args.user or default_actor()
+    restored = backups.restore(args.source, target, actor, get_passphrase, args.snapshot)
+    _emit(args, restored.to_json(), text.restore_report(restored))
+    return 0 if restored.verify.ok else 1
 
 
 def cmd_index_status(args: argparse.Namespace) -> int:

@@ -12,7 +12,9 @@ from archive.items import Item
 from archive.numbers import Number
 
 if TYPE_CHECKING:
+    from archive.backup import BackupCheck, BackupReport
     from archive.service import VerifyReport
+    from bureau.backups import Restored
     from bureau.batch import Summary
     from generators.catalog import Template
     from indexer.search import Results, SearchRequest
@@ -200,4 +202,49 @@ def user_table(users: Sequence[User]) -> str:
     for u in users:
         status = "enabled" if u.enabled else "disabled"
         lines.append(f"{u.name:<20} {u.role:<10} {u.clearance:<13} {u.dept or '-':<5} {status}")
+    return "\n".join(lines)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
+
+
+def backup_report(report: BackupReport) -> str:
+    kind = "tar backup" if report.tar else "backup"
+    return "\n".join(
+        [
+            f"{kind} {report.snapshot} written to {report.dest}",
+            f"  {report.items} item(s), {report.files} file(s), {_megabytes(report.bytes)}",
+            f"  stored files copied {report.copied}, already there {report.reused}; "
+            f"{_megabytes(report.bytes_copied)} written in {report.seconds:.1f} s",
+        ]
+    )
+
+
+def backup_check(check: BackupCheck) -> str:
+    lines = [f"backup {check.path}: {len(check.snapshots)} complete snapshot(s)"]
+    for snapshot in check.snapshots:
+        state = "OK" if not snapshot.problems else f"FAILED ({len(snapshot.problems)} problem(s))"
+        lines.append(
+            f"  {snapshot.snapshot}  {snapshot.made_at}  {snapshot.items} item(s), "
+            f"{snapshot.files} file(s), {_megabytes(snapshot.bytes)}  {state}"
+        )
+    for partial in check.interrupted:
+        lines.append(f"  {partial}  interrupted: never completed, not a backup (ignored)")
+    problems = check.problems + [p for s in check.snapshots for p in s.problems]
+    lines.append("OK: every file matches its manifest" if check.ok else "FAILED:")
+    lines.extend(f"  - {p}" for p in problems)
+    return "\n".join(lines)
+
+
+def restore_report(restored: Restored) -> str:
+    report = restored.report
+    lines = [
+        f"restored snapshot {report.snapshot} (made {report.made_at}) from {report.source}",
+        f"  into {report.home}: {report.items} item(s), {report.files} file(s) checked "
+        f"against the manifest, {restored.indexed} indexed",
+    ]
+    if report.shredded:
+        lines.append(f"  {report.shredded} disposed item(s) had their keys destroyed: not readable")
+    lines.append(verify_report(restored.verify))
     return "\n".join(lines)

@@ -1,0 +1,211 @@
+"""Restoring a backup into a new data home.
+
+Never over an existing home. Everything is checked before the home appears: the
+passphrase against the backup's master key (before anything is written), every file
+against the manifest as it is copied, every data key against the master key. The home is
+assembled under a hidden name beside its place and renamed into place when complete, so
+an interrupted or failed restore leaves no half-restored home behind. Rebuilding the index
+and the fixity check that follow are put together with the indexer in `bureau/`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from archive import access, atomic, audit, catalog
+from archive.backup.manifest import (
+    CATALOG,
+    MASTER_FILE,
+    BackupDamaged,
+    Entry,
+    KeyFile,
+    is_store_path,
+)
+from archive.backup.source import Snapshot, open_backup
+from archive.errors import HomeError, IntegrityError
+from archive.home import FOLDERS, DataHome
+from archive.keys import KeyRing
+from archive.store import copy_hashed
+from archive.vault import PassphraseProvider
+
+
+@dataclass
+class RestoreReport:
+    home: Path
+    source: Path
+    snapshot: str
+    made_at: str
+    items: int
+    files: int
+    bytes: int
+    encrypted_items: int
+    shredded: int  # encrypted items whose key was destroyed on disposal: not readable
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "home": str(self.home),
+            "source": str(self.source),
+            "snapshot": self.snapshot,
+            "made_at": self.made_at,
+            "items": self.items,
+            "files": self.files,
+            "bytes": self.bytes,
+            "encrypted_items": self.encrypted_items,
+            "shredded": self.shredded,
+        }
+
+
+def restore(
+    source: Path,
+    target: DataHome,
+    passphrase: PassphraseProvider,
+    actor: str,
+    snapshot_id: str | None = None,
+) -> RestoreReport:
+    """Restore the newest (or the named) snapshot of `source` as the new home `target`.
+
+    HomeError if `target` exists; WrongPassphrase, or Forbidden unless `actor` is an
+    administrator in the backup; IntegrityError if the backup is damaged. In every such
+    case nothing is left at `target`.
+    """
+    root = target.root
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise HomeError(f"{root}: already exists: a restore never writes over a data home")
+    backup = open_backup(source)
+    try:
+        snapshot = backup.snapshot(snapshot_id)
+        keys = snapshot.keys()
+        ring = _unlock(keys, passphrase) if keys.master else None
+        root.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}.restore-"))
+        try:
+            shredded = _assemble(snapshot, keys, ring, staging, actor, source)
+            if root.exists():
+                root.rmdir()  # empty, checked above
+            os.rename(staging, root)
+            atomic.fsync_dir(root.parent)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    finally:
+        backup.close()
+    manifest = snapshot.manifest
+    return RestoreReport(
+        home=root,
+        source=source,
+        snapshot=snapshot.id,
+        made_at=manifest.made_at,
+        items=manifest.items,
+        files=len(manifest.entries),
+        bytes=manifest.size,
+        encrypted_items=manifest.encrypted_items,
+        shredded=shredded,
+    )
+
+
+def _assemble(
+    snapshot: Snapshot,
+    keys: KeyFile,
+    ring: KeyRing | None,
+    staging: Path,
+    actor: str,
+    source: Path,
+) -> int:
+    """The home, complete, in `staging`; the number of shredded items."""
+    for name in FOLDERS:
+        (staging / name).mkdir()
+    for entry in snapshot.manifest.entries:
+        _restore_file(snapshot, entry, staging)
+    conn = catalog.connect(staging / CATALOG)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        _require_admin(conn, actor)
+        with catalog.write(conn):
+            shredded = _restore_keys(conn, keys, ring)
+            audit.append(
+                conn,
+                actor,
+                "restore",
+                None,
+                {"source": str(source), "snapshot": snapshot.id, "shredded": shredded},
+            )
+    except sqlite3.DatabaseError as exc:
+        raise BackupDamaged(f"{snapshot.where}: the catalog in the backup: {exc}") from exc
+    finally:
+        conn.close()
+    if keys.master:
+        master = json.dumps(keys.master, indent=2).encode("utf-8")
+        atomic.write_bytes(staging / "keys" / MASTER_FILE, master, mode=0o600)
+    os.chmod(staging, 0o750)
+    return shredded
+
+
+def _restore_file(snapshot: Snapshot, entry: Entry, staging: Path) -> None:
+    target = staging / entry.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        stream = snapshot.open(entry.path)
+    except FileNotFoundError:
+        raise IntegrityError(
+            f"{snapshot.where}: {entry.path} is missing from the backup: nothing was restored"
+        ) from None
+    with stream, target.open("xb") as out:
+        sha, size = copy_hashed(stream, out)
+        out.flush()
+        os.fsync(out.fileno())
+    if sha != entry.sha256 or size != entry.size:
+        raise IntegrityError(
+            f"{snapshot.where}: {entry.path} is corrupted in the backup (its SHA-256 does not "
+            "match the manifest): nothing was restored"
+        )
+    if is_store_path(entry.path):
+        os.chmod(target, 0o444)
+
+
+def _unlock(keys: KeyFile, passphrase: PassphraseProvider) -> KeyRing:
+    """The backup's master key ring; WrongPassphrase if the passphrase does not open it."""
+    try:
+        return KeyRing.opened(Path(MASTER_FILE), keys.master or {}, passphrase())
+    except (KeyError, TypeError, ValueError, AttributeError, binascii.Error) as exc:
+        raise BackupDamaged("the backup's keys file holds a damaged master key") from exc
+
+
+def _require_admin(conn: sqlite3.Connection, actor: str) -> None:
+    """Only an administrator of the archive restores it (anyone, in a home without users)."""
+    if conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0:
+        return
+    access.get(conn, actor).require("restore", "restore this archive")
+
+
+def _restore_keys(conn: sqlite3.Connection, keys: KeyFile, ring: KeyRing | None) -> int:
+    """Put each encrypted item's data key back, checked against the master key; the number
+    of items whose key was shredded."""
+    shredded = set(keys.shredded)
+    count = 0
+    for (item_id,) in conn.execute("SELECT id FROM items WHERE encrypted = 1").fetchall():
+        if item_id in shredded:
+            count += 1
+            continue
+        key = keys.items.get(item_id)
+        if key is None or ring is None:
+            raise IntegrityError(f"item {item_id} is encrypted but the backup holds no key for it")
+        version, text = key
+        try:
+            wrapped = base64.b64decode(text, validate=True)
+        except binascii.Error as exc:
+            raise BackupDamaged(f"item {item_id}: its key in the backup is damaged") from exc
+        ring.unwrap(item_id, version, wrapped)  # IntegrityError if it was altered
+        conn.execute(
+            "INSERT INTO item_keys (item_id, version, wrapped) VALUES (?, ?, ?)",
+            (item_id, version, wrapped),
+        )
+    return count

@@ -1,0 +1,57 @@
+"""Backups and restores, put together with the indexer and the seals.
+
+The archive makes and reads backups (`archive.backup`); a restored home is then indexed
+and checked here (fixity, the audit chain and every seal) before it is handed over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from archive import backup as backups
+from archive.home import DataHome
+from archive.service import Archive, VerifyReport
+from archive.vault import PassphraseProvider
+from bureau import finding, sealing
+from generators.progress import Progress
+
+
+@dataclass
+class Restored:
+    report: backups.RestoreReport
+    indexed: int
+    verify: VerifyReport
+
+    def to_json(self) -> dict[str, Any]:
+        return self.report.to_json() | {"indexed": self.indexed, "verify": self.verify.to_json()}
+
+
+def backup(archive: Archive, dest: Path, tar: bool) -> backups.BackupReport:
+    """Back up the home, with a progress bar over its stored files on a terminal."""
+    with Progress(None, "backing up") as bar:
+        return archive.backup(dest, tar, bar.advance)
+
+
+def restore(
+    source: Path,
+    target: DataHome,
+    actor: str,
+    passphrase: PassphraseProvider,
+    snapshot: str | None = None,
+) -> Restored:
+    """Restore `source` as the new home `target`, rebuild its index and check it."""
+    asked: list[bytes] = []
+
+    def once() -> bytes:
+        if not asked:
+            asked.append(passphrase())
+        return asked[0]
+
+    report = backups.restore(source, target, once, actor, snapshot)
+    with Archive.open(target, actor, once) as archive:
+        indexed = finding.rebuild(archive)
+        verify = archive.verify()
+        verify.problems.extend(sealing.reverify_sealed(archive))
+    return Restored(report, indexed, verify)
