@@ -7,6 +7,8 @@ killed, left hidden with a dot name for the sweeper).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import tempfile
 from collections.abc import Iterator
@@ -45,3 +47,26 @@ def fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def sync_filesystem(path: Path) -> None:
+    """Make everything written on `path`'s file system durable with one `syncfs` call:
+    for thousands of new files, far cheaper than an fsync of each file and folder (Linux;
+    elsewhere a global `sync`)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if _syncfs is None or _syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
+
+
+def _load_syncfs():  # noqa: ANN202 - a ctypes function or None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.syncfs
+    except (OSError, AttributeError):
+        return None
+
+
+_syncfs = _load_syncfs()

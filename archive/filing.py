@@ -21,6 +21,7 @@ from archive import audit, catalog, codes, crypto, docmeta, items, numbers
 from archive.config import Config
 from archive.errors import BadInput
 from archive.keys import KeyRing
+from archive.retention.rules import Schedule, due_date
 from archive.store import BlobStore
 from archive.vocab import classification as parse_classification
 from archive.vocab import retention as parse_retention
@@ -62,6 +63,7 @@ class FilingRequest:
     allow_duplicate: bool = False
     number: tuple[str, int, int] | None = None  # a reserved register entry this item uses
     origin: str | None = None  # where the files came from (e.g. an inbox claim), for the trail
+    category: str | None = None  # the retention category; by default the one that matches
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ class Metadata:
     retention: str
     doc_no: str | None
     template: str | None
+    category: str | None = None
+    due: date | None = None
+    retention_override: str | None = None  # the category's period, when --retention differs
     sealed: bool = False
 
 
@@ -90,7 +95,9 @@ class _Prepared:
     role: str
 
 
-def prepare(request: FilingRequest, config: Config) -> tuple[list[_Prepared], Metadata]:
+def prepare(
+    request: FilingRequest, config: Config, schedule: Schedule
+) -> tuple[list[_Prepared], Metadata]:
     """Validate every file and settle the metadata; BadInput naming what is wrong."""
     if not request.documents:
         raise BadInput("nothing to file: give a .docx or .pdf document")
@@ -108,7 +115,7 @@ def prepare(request: FilingRequest, config: Config) -> tuple[list[_Prepared], Me
     found: dict[str, str] = {}
     for doc in reversed(documents):  # the official rendition's properties win
         found.update(doc.info.properties)
-    meta = _metadata(request, found, config)
+    meta = _metadata(request, found, config, schedule)
     return documents + attachments, replace(meta, sealed=documents[0].info.sealed)
 
 
@@ -138,6 +145,7 @@ def file(
     config: Config,
     request: FilingRequest,
     actor: str,
+    schedule: Schedule,
     keyring: Callable[[], KeyRing] | None = None,
     check: Callable[[Metadata], None] | None = None,
 ) -> FiledResult:
@@ -148,7 +156,7 @@ def file(
     stored encrypted under its own data key, which `keyring` (the unlocked master key) wraps.
     """
     try:
-        prepared, meta = prepare(request, config)
+        prepared, meta = prepare(request, config, schedule)
     except BadInput:
         if request.allow_duplicate or request.supersedes:
             raise
@@ -259,6 +267,11 @@ def _insert(
         "sealed": int(meta.sealed),
         "encrypted": int(protection is not None),
         "declassify_on": None,
+        "category": meta.category,
+        "due": meta.due.isoformat() if meta.due else None,
+        "retention_override": int(meta.retention_override is not None),
+        "disposal_list": None,
+        "disposed_at": None,
     }
     conn.execute(
         f"INSERT INTO items ({items.ITEM_COLUMNS}) VALUES ({_marks(len(items.ITEM_FIELDS))})",
@@ -298,8 +311,15 @@ def _insert(
             "files": [f.sha256 for f in stored],
             "supersedes": previous,
             "doc_no": meta.doc_no,
+            "category": meta.category,
+            "due": meta.due.isoformat() if meta.due else None,
         }
-        | ({"origin": origin} if origin else {}),
+        | ({"origin": origin} if origin else {})
+        | (
+            {"retention_override": {"category": meta.retention_override, "given": meta.retention}}
+            if meta.retention_override
+            else {}
+        ),
     )
     if previous:
         conn.execute("UPDATE items SET status = 'superseded' WHERE id = ?", (previous,))
@@ -363,7 +383,9 @@ def _superseded(conn: sqlite3.Connection, ref: str) -> str:
     return target.id
 
 
-def _metadata(request: FilingRequest, found: dict[str, str], config: Config) -> Metadata:
+def _metadata(
+    request: FilingRequest, found: dict[str, str], config: Config, schedule: Schedule
+) -> Metadata:
     def pick(name: str) -> str | None:
         given = getattr(request, name)
         return given if given is not None else found.get(name)
@@ -379,9 +401,14 @@ def _metadata(request: FilingRequest, found: dict[str, str], config: Config) -> 
     title = _text("title", required("title", "TITLE"), 1000)
     when = _document_date(request.date, found, config)
     level = parse_classification(pick("classification") or config.default_classification)
-    period = parse_retention(required("retention", "Y|D30|D10"))
     doc_no = pick("doc_no")
     template = pick("template")
+    template = _text("template", template, 64) if template else None
+    rule = (
+        schedule.get(request.category) if request.category else schedule.match(kind, template, dept)
+    )
+    given = pick("retention")
+    period = parse_retention(given) if given else rule.retention
     return Metadata(
         kind=kind,
         dept=dept,
@@ -390,7 +417,10 @@ def _metadata(request: FilingRequest, found: dict[str, str], config: Config) -> 
         classification=level,
         retention=period,
         doc_no=_text("doc_no", doc_no, 200) if doc_no else None,
-        template=_text("template", template, 64) if template else None,
+        template=template,
+        category=rule.code,
+        due=due_date(when, period),
+        retention_override=rule.retention if period != rule.retention else None,
     )
 
 

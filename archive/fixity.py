@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from archive import audit, codes
+from archive.items import DISPOSED
 from archive.store import BlobStore
 
 
@@ -92,6 +94,7 @@ def _blob_verdict(store: BlobStore, sha: str, size: int) -> str | None:
 def _check_items(conn: sqlite3.Connection) -> list[Problem]:
     problems = []
     filed = _filing_entries(conn)
+    disposed = {r[0] for r in conn.execute("SELECT item_id FROM audit WHERE action = 'dispose'")}
     for row in conn.execute("SELECT * FROM items ORDER BY archive_code"):
         item, code = row["id"], row["archive_code"]
 
@@ -108,7 +111,9 @@ def _check_items(conn: sqlite3.Connection) -> list[Problem]:
         official = conn.execute(
             "SELECT sha256 FROM files WHERE item_id = ? AND official = 1", (item,)
         ).fetchall()
-        if len(official) != 1:
+        if row["status"] == DISPOSED or item in disposed:
+            _check_tombstone(row, item in disposed, bool(official), problem)
+        elif len(official) != 1:
             problem("catalog_mismatch", f"has {len(official)} official renditions instead of 1")
         elif official[0]["sha256"] != row["sha256"]:
             problem("catalog_mismatch", "its SHA-256 differs from its official rendition's")
@@ -127,6 +132,18 @@ def _check_items(conn: sqlite3.Connection) -> list[Problem]:
             )
         )
     return problems
+
+
+def _check_tombstone(
+    row: sqlite3.Row, recorded: bool, has_files: bool, problem: Callable[[str, str], None]
+) -> None:
+    """A disposed item: known from a missing one by its disposal in the audit trail."""
+    if row["status"] != DISPOSED:
+        problem("catalog_mismatch", "was disposed of (audit trail) but the catalog holds it")
+    elif not recorded:
+        problem("catalog_mismatch", "is marked disposed but no disposal is in the audit trail")
+    elif has_files:
+        problem("catalog_mismatch", "was disposed of but the catalog still lists its files")
 
 
 def _filing_entries(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:

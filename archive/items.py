@@ -51,6 +51,28 @@ class StoredFile:
 
 
 @dataclass(frozen=True)
+class Hold:
+    """A hold (audit, litigation, inquiry) that suspends an item's disposition."""
+
+    id: int
+    reason: str
+    placed_by: str
+    placed_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "reason": self.reason,
+            "placed_by": self.placed_by,
+            "placed_at": self.placed_at,
+        }
+
+
+DISPOSED = "disposed"  # the status of a tombstone: the files and key are gone
+TRANSFERRED = "transferred"  # handed over to the state archives
+
+
+@dataclass(frozen=True)
 class Item:
     id: str
     archive_code: str
@@ -73,8 +95,19 @@ class Item:
     sealed: bool = False
     encrypted: bool = False
     declassify_on: str | None = None
+    category: str | None = None
+    due: str | None = None
+    retention_override: bool = False
+    disposal_list: str | None = None
+    disposed_at: str | None = None
     files: tuple[StoredFile, ...] = field(default=())
     superseded_by: str | None = None
+    holds: tuple[Hold, ...] = field(default=())
+    disposal: dict[str, Any] | None = None  # a tombstone's list: who proposed and approved
+
+    @property
+    def disposed(self) -> bool:
+        return self.status == DISPOSED
 
     @property
     def official(self) -> StoredFile:
@@ -108,6 +141,13 @@ class Item:
             "declassify_on": self.declassify_on,
             "renditions": [f.rendition for f in self.files if f.role == "document"],
             "files": [f.to_json() for f in self.files],
+            "category": self.category,
+            "due": self.due,
+            "holds": [h.to_json() for h in self.holds],
+            "retention_override": bool(self.retention_override),
+            "disposal_list": self.disposal_list,
+            "disposed_at": self.disposed_at,
+            "disposal": self.disposal,
         }
 
 
@@ -133,8 +173,14 @@ ITEM_FIELDS = (
     "sealed",
     "encrypted",
     "declassify_on",
+    "category",
+    "due",
+    "retention_override",
+    "disposal_list",
+    "disposed_at",
 )
 ITEM_COLUMNS = ", ".join(ITEM_FIELDS)
+_FLAGS = ("sealed", "encrypted", "retention_override")
 
 
 def load(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Item]:
@@ -144,6 +190,8 @@ def load(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Item]:
     ids = [row["id"] for row in rows]
     files: dict[str, list[StoredFile]] = {i: [] for i in ids}
     successors: dict[str, str] = {}
+    holds: dict[str, list[Hold]] = {i: [] for i in ids}
+    disposals = _disposals(conn, {row["disposal_list"] for row in rows} - {None})
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
@@ -168,13 +216,40 @@ def load(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Item]:
             f"SELECT id, supersedes FROM items WHERE supersedes IN ({marks})", chunk
         ):
             successors[s["supersedes"]] = s["id"]
+        for h in conn.execute(
+            f"SELECT id, item_id, reason, placed_by, placed_at FROM holds "
+            f"WHERE released_at IS NULL AND item_id IN ({marks}) ORDER BY id",
+            chunk,
+        ):
+            holds[h["item_id"]].append(Hold(h["id"], h["reason"], h["placed_by"], h["placed_at"]))
     return [
         Item(
-            **{k: row[k] for k in ITEM_FIELDS if k not in ("sealed", "encrypted")},
-            sealed=bool(row["sealed"]),
-            encrypted=bool(row["encrypted"]),
+            **{k: row[k] for k in ITEM_FIELDS if k not in _FLAGS},
+            **{k: bool(row[k]) for k in _FLAGS},
             files=tuple(files[row["id"]]),
             superseded_by=successors.get(row["id"]),
+            holds=tuple(holds[row["id"]]),
+            disposal=disposals.get(row["disposal_list"]),
         )
         for row in rows
     ]
+
+
+def _disposals(conn: sqlite3.Connection, list_ids: set[str]) -> dict[str, dict[str, Any]]:
+    """Who proposed and approved each disposal list, for its tombstones."""
+    found = {}
+    for list_id in list_ids:
+        row = conn.execute(
+            "SELECT id, proposed_by, proposed_at, approved_by, approved_at FROM disposal_lists "
+            "WHERE id = ?",
+            (list_id,),
+        ).fetchone()
+        if row is not None:
+            found[list_id] = {
+                "list": row["id"],
+                "proposed_by": row["proposed_by"],
+                "proposed_at": row["proposed_at"],
+                "approved_by": row["approved_by"],
+                "approved_at": row["approved_at"],
+            }
+    return found

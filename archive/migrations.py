@@ -124,4 +124,58 @@ MIGRATIONS: list[list[str]] = [
         "UPDATE files SET stored_sha256 = sha256, stored_size = size",
         "CREATE INDEX files_stored_sha256 ON files(stored_sha256)",
     ],
+    # 5: retention and disposition — each item's category and due date, the schedule as
+    # last applied, holds, review decisions, disposal lists, and tombstones of disposed items.
+    [
+        "ALTER TABLE items ADD COLUMN category TEXT",
+        "ALTER TABLE items ADD COLUMN due TEXT",
+        "ALTER TABLE items ADD COLUMN retention_override INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE items ADD COLUMN disposal_list TEXT",
+        "ALTER TABLE items ADD COLUMN disposed_at TEXT",
+        "CREATE INDEX items_due ON items(due) WHERE due IS NOT NULL",
+        "CREATE INDEX items_category ON items(category)",
+        """CREATE TABLE categories (
+            code TEXT PRIMARY KEY,
+            retention TEXT NOT NULL,
+            action TEXT NOT NULL,
+            title TEXT NOT NULL
+        )""",
+        """CREATE TABLE holds (
+            id INTEGER PRIMARY KEY,
+            item_id TEXT NOT NULL REFERENCES items(id),
+            reason TEXT NOT NULL,
+            placed_by TEXT NOT NULL,
+            placed_at TEXT NOT NULL,
+            released_by TEXT,
+            released_at TEXT
+        )""",
+        "CREATE INDEX holds_active ON holds(item_id) WHERE released_at IS NULL",
+        """CREATE TABLE reviews (
+            item_id TEXT PRIMARY KEY REFERENCES items(id),
+            decision TEXT NOT NULL CHECK (decision IN ('extend', 'dispose')),
+            years INTEGER,
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE disposal_lists (
+            id TEXT PRIMARY KEY,
+            as_of TEXT NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('proposed', 'approved', 'executing', 'executed', 'cancelled')),
+            proposed_by TEXT NOT NULL,
+            proposed_at TEXT NOT NULL,
+            approved_by TEXT,
+            approved_at TEXT,
+            executed_by TEXT,
+            executed_at TEXT,
+            register_item TEXT REFERENCES items(id)
+        )""",
+        """CREATE TABLE disposal_items (
+            list_id TEXT NOT NULL REFERENCES disposal_lists(id),
+            item_id TEXT NOT NULL REFERENCES items(id),
+            done INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (list_id, item_id)
+        )""",
+        "CREATE INDEX disposal_items_item ON disposal_items(item_id)",
+    ],
 ]

@@ -11,6 +11,7 @@ import getpass
 import json
 import os
 import sqlite3
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -33,8 +34,12 @@ from archive import (
 from archive.errors import BadInput, HomeError, NotFound
 from archive.filing import FiledResult, FilingRequest, Metadata
 from archive.filing import file as file_request
+from archive.items import DISPOSED
 from archive.keys import KeyRing
 from archive.keys import exclusive as keys_lock
+from archive.retention import apply, disposal, disposition, rules
+from archive.retention import transfer as transfers
+from archive.retention.rules import Schedule
 from archive.store import BlobStore
 from archive.vault import PassphraseProvider, Vault
 from archive.vocab import classification as parse_level
@@ -89,6 +94,8 @@ class Archive:
         self.actor = actor
         self.vault = Vault(conn, self.store, data_home.folder("keys"), passphrase)
         self._user: access.User | None = None
+        self._schedule: Schedule | None = None
+        self.schedule_moves: list[apply.Moved] = []
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -140,7 +147,14 @@ class Archive:
         if applied:
             with catalog.write(conn):
                 audit.append(conn, archive.actor, "upgrade", detail={"applied": applied})
+        archive.apply_schedule()
         return archive
+
+    def apply_schedule(self) -> None:
+        """Apply a changed retention schedule now, so every command sees current due dates.
+        A schedule that does not load is left to the commands that need it to report."""
+        with suppress(BadInput):
+            self.schedule  # noqa: B018
 
     def close(self) -> None:
         self.conn.close()
@@ -215,7 +229,14 @@ class Archive:
             user.require_level(meta.classification, f"file {meta.classification} documents")
 
         result = file_request(
-            self.conn, self.store, self.config, request, self.actor, self.vault.ring, allowed
+            self.conn,
+            self.store,
+            self.config,
+            request,
+            self.actor,
+            self.schedule,
+            self.vault.ring,
+            allowed,
         )
         if result.duplicate_of and not self._visible(result.item):
             raise BadInput("this content is already in the archive, in an item you may not see")
@@ -279,7 +300,9 @@ class Archive:
     def sealed_items(self) -> list[items.Item]:
         """Items whose official rendition is a sealed PDF (for re-verifying the seals)."""
         rows = self.conn.execute(
-            f"SELECT {items.ITEM_COLUMNS} FROM items WHERE sealed = 1 ORDER BY archive_code"
+            f"SELECT {items.ITEM_COLUMNS} FROM items WHERE sealed = 1 AND status != ? "
+            "ORDER BY archive_code",
+            (DISPOSED,),
         ).fetchall()
         return items.load(self.conn, rows)
 
@@ -293,6 +316,11 @@ class Archive:
         """
         self.require("get", "retrieve files")
         item = self.vault.reveal(self._find(ref))
+        if item.disposed:
+            raise BadInput(
+                f"{item.archive_code} was disposed of on {item.disposed_at} (disposal list "
+                f"{item.disposal_list}): its files no longer exist"
+            )
         stored = item.rendition(rendition) if rendition else item.official
         if stored is None:
             have = ", ".join(f.rendition for f in item.files if f.role == "document")
@@ -339,16 +367,22 @@ class Archive:
         return changes.head(self.conn)
 
     def item_ids(self) -> set[str]:
-        return {row[0] for row in self.conn.execute("SELECT id FROM items")}
+        """Every item with content: what the index holds (tombstones are not indexed)."""
+        return {
+            row[0]
+            for row in self.conn.execute("SELECT id FROM items WHERE status != ?", (DISPOSED,))
+        }
 
     def items_by_id(self, ids: list[str]) -> dict[str, items.Item]:
-        """The items among `ids` that exist (a missing id is simply absent)."""
+        """The items among `ids` that exist and have content (a missing or disposed one is
+        simply absent)."""
         found: dict[str, items.Item] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                f"SELECT {items.ITEM_COLUMNS} FROM items WHERE id IN ({marks})", chunk
+                f"SELECT {items.ITEM_COLUMNS} FROM items WHERE id IN ({marks}) AND status != ?",
+                [*chunk, DISPOSED],
             ).fetchall()
             found.update((i.id, i) for i in items.load(self.conn, rows))
         return found
@@ -513,6 +547,149 @@ class Archive:
             )
             for item in items.load(self.conn, rows)
         ]
+
+    # -- retention and disposition -------------------------------------------------------------
+
+    @property
+    def schedule(self) -> Schedule:
+        """The retention schedule, applied to the catalog (due dates recomputed if a rule
+        changed since it was last applied: `schedule_moves` lists what moved)."""
+        if self._schedule is None:
+            loaded = rules.load(self.rules_folder())
+            self.schedule_moves = apply.sync(self.conn, loaded, self.actor)
+            self._schedule = loaded
+        return self._schedule
+
+    def rules_folder(self) -> Path:
+        """The home's own `retention_rules/` if it holds a schedule, else the built-in one."""
+        own = self.home.folder("retention_rules")
+        return own if any(own.glob("*.yaml")) else rules.builtin_folder()
+
+    def last_schedule_change(self) -> dict | None:
+        """When the schedule last changed and what moved then (its audit entry)."""
+        row = self.conn.execute(
+            "SELECT at, actor, detail FROM audit WHERE action = 'schedule' ORDER BY seq DESC "
+            "LIMIT 1"
+        ).fetchone()
+        return {"at": row["at"], "by": row["actor"], **json.loads(row["detail"])} if row else None
+
+    def uncategorised(self) -> list[items.Item]:
+        """Items held by the archive that no category covers (filed before the schedule)."""
+        self.schedule  # noqa: B018 - applies the schedule first
+        clause, params = self._visibility_sql()
+        rows = self.conn.execute(
+            f"SELECT {items.ITEM_COLUMNS} FROM items WHERE category IS NULL AND status IN "
+            f"('filed', 'superseded') AND {clause} ORDER BY archive_code",
+            params,
+        ).fetchall()
+        return items.load(self.conn, rows)
+
+    def retention_due(self, as_of: date | None = None) -> list[disposition.Due]:
+        """Items past their due date, as of today or `as_of`, that the user may see."""
+        self.require("retention", "see what is due for disposition")
+        self.schedule  # noqa: B018
+        found = [
+            d
+            for d in disposition.due_items(self.conn, as_of or self._now().date())
+            if self._visible(d.item)
+        ]
+        self._record_reads([d.item for d in found], "due")
+        return [replace(d, item=self.vault.reveal(d.item, strict=False)) for d in found]
+
+    def hold(self, ref: str, reason: str) -> items.Item:
+        self.require("retention", "place holds")
+        item = self._find(ref)
+        disposition.hold(self.conn, item, reason, self.actor, self._now())
+        return self.vault.reveal(self._find(item.id), strict=False)
+
+    def release(self, ref: str) -> items.Item:
+        self.require("retention", "release holds")
+        item = self._find(ref)
+        disposition.release(self.conn, item, self.actor, self._now())
+        return self.vault.reveal(self._find(item.id), strict=False)
+
+    def review(self, ref: str, extend_years: int | None, dispose: bool) -> items.Item:
+        """The decision on an item due whose category ends in `review`."""
+        self.require("retention", "review items")
+        item = self._find(ref)
+        action = self.schedule.get(item.category).action if item.category else None
+        decided = disposition.review(
+            self.conn, item, action, extend_years, dispose, self.actor, self._now()
+        )
+        return self.vault.reveal(decided, strict=False)
+
+    def propose_disposal(self, as_of: date) -> disposal.DisposalList | None:
+        """A disposal list of every item eligible by `as_of` (None if there is none)."""
+        user = self.require("retention", "propose disposals")
+        self.schedule  # noqa: B018
+        hidden = [
+            i
+            for i in disposal.eligible(self.conn, as_of)
+            if not user.sees(i.classification, i.dept)
+        ]
+        if hidden:
+            raise access.Forbidden(
+                f"{len(hidden)} item(s) due for disposal are above your clearance: a user "
+                "cleared for them must propose the list"
+            )
+        return self._readable(disposal.propose(self.conn, as_of, self.actor, self._now()))
+
+    def approve_disposal(self, list_id: str) -> disposal.DisposalList:
+        self.require("approve", "approve disposal lists")
+        return self._readable(disposal.approve(self.conn, list_id, self.actor, self._now()))
+
+    def cancel_disposal(self, list_id: str) -> disposal.DisposalList:
+        self.require("retention", "cancel disposal lists")
+        return self._readable(disposal.cancel(self.conn, list_id, self.actor))
+
+    def disposal_list(self, list_id: str) -> disposal.DisposalList:
+        self.require("retention", "read disposal lists")
+        return self._readable(disposal.load(self.conn, list_id))
+
+    def disposal_lists(self) -> list[disposal.DisposalList]:
+        self.require("retention", "read disposal lists")
+        return [self._readable(found) for found in disposal.lists(self.conn)]
+
+    def begin_disposal(self, list_id: str) -> disposal.DisposalList:
+        """Start or resume executing an approved list (the caller then disposes of each
+        pending item, shreds backups, files the register and finishes)."""
+        self.require("retention", "execute disposal lists")
+        return disposal.begin(self.conn, list_id, self.actor)
+
+    def dispose_item(self, found: disposal.DisposalList, item_id: str) -> None:
+        self.require("retention", "execute disposal lists")
+        disposal.dispose_item(self.conn, self.store, found, item_id, self.actor, self._now())
+
+    def finish_disposal(self, list_id: str, register_item: str | None) -> disposal.DisposalList:
+        self.require("retention", "execute disposal lists")
+        return self._readable(
+            disposal.finish(self.conn, list_id, register_item, self.actor, self._now())
+        )
+
+    def _readable(self, found: disposal.DisposalList | None) -> disposal.DisposalList | None:
+        """A disposal list with its items' titles decrypted where the passphrase allows."""
+        if found is not None:
+            found.items = [self.vault.reveal(i, strict=False) for i in found.items]
+        return found
+
+    def transfer(self, as_of: date, dest: Path) -> transfers.TransferReport:
+        """Export the items due for transfer as a BagIt bag at `dest`; mark them transferred."""
+        user = self.require("retention", "transfer items")
+        self.schedule  # noqa: B018
+        found = [
+            i
+            for i in transfers.due_for_transfer(self.conn, as_of)
+            if user.sees(i.classification, i.dept)
+        ]
+        return transfers.transfer(
+            self.conn,
+            found,
+            dest,
+            self.vault.read,
+            self.config.org("zh") or self.config.org("en"),
+            self.actor,
+            self._now(),
+        )
 
     # -- backups ------------------------------------------------------------------------------
 

@@ -99,8 +99,8 @@ class Vault:
     def reveal(self, item: Item, strict: bool = True) -> Item:
         """`item` with its title and file names decrypted (a placeholder title if the
         passphrase is not at hand and `strict` is False)."""
-        if not item.encrypted:
-            return item
+        if not item.encrypted or item.disposed:
+            return item  # a disposed item's title went with its key
         if not strict and not self.unlocked():
             return replace(item, title=HIDDEN_TITLE)
         key = self.data_key(item.id)

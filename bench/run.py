@@ -18,6 +18,8 @@ BENCHMARKS = [
     "bench.bench_generate",
     "bench.bench_seals",
     "bench.bench_analyzers",
+    "bench.bench_index",
+    "bench.bench_backup",
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTIONS = Path(__file__).with_name("out")  # the latest section of each benchmark (not kept)

@@ -32,7 +32,7 @@ from archive.filing import FilingRequest, Source, parse_date
 from archive.service import Archive, default_actor
 from archive.vocab import CLASSIFICATIONS, RETENTIONS
 from archive.vocab import classification as parse_classification
-from bureau import backups, finding, sealing, text
+from bureau import backups, disposal, finding, retention, sealing, text
 from bureau.batch import generate_batch
 from bureau.generate import find_template, generate_one, load_data, templates_for
 from bureau.template_install import install
@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--classification", metavar="LEVEL", help="|".join(CLASSIFICATIONS))
     p.add_argument("--retention", metavar="PERIOD", help="|".join(RETENTIONS))
     p.add_argument("--doc-no", dest="doc_no", help="the document number as printed")
+    p.add_argument("--category", metavar="CODE", help="the retention category (default: by kind)")
     p.add_argument("--supersedes", metavar="REF", help="the item this one corrects")
     p.add_argument("--allow-duplicate", action="store_true", help="file even identical content")
     p.add_argument("--json", action="store_true")
@@ -262,6 +263,61 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_restore)
 
+    retention = commands.add_parser("retention", help="the retention schedule and disposition")
+    ret = retention.add_subparsers(dest="retention_command", metavar="ACTION", parser_class=_Parser)
+    ret.required = True
+    p = ret.add_parser("rules", help="list the retention categories")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_retention_rules)
+    p = ret.add_parser("check", help="validate the schedule and apply any change to due dates")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_retention_check)
+    p = ret.add_parser("due", help="items past their due date")
+    p.add_argument("--as-of", dest="as_of", metavar="DATE", help="default: today")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_retention_due)
+    p = ret.add_parser("hold", help="suspend an item's disposition")
+    p.add_argument("ref", metavar="REF")
+    p.add_argument("--reason", required=True, help="e.g. 'audit of the 2025 accounts'")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_retention_hold)
+    p = ret.add_parser("release", help="release the holds on an item")
+    p.add_argument("ref", metavar="REF")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_retention_release)
+    p = ret.add_parser("review", help="decide on an item whose category ends in review")
+    p.add_argument("ref", metavar="REF")
+    decision = p.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--extend", type=int, metavar="YEARS", help="keep it YEARS longer")
+    decision.add_argument("--dispose", action="store_true", help="let it be disposed of")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_retention_review)
+    p = ret.add_parser("dispose", help="propose a disposal list of the items due")
+    p.add_argument("--as-of", dest="as_of", metavar="DATE", required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_retention_dispose)
+    p = ret.add_parser("approve", help="approve a disposal list (an admin other than the proposer)")
+    p.add_argument("list_id", metavar="LIST_ID")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_retention_approve)
+    p = ret.add_parser("execute", help="execute an approved disposal list (or finish one)")
+    p.add_argument("list_id", metavar="LIST_ID")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_retention_execute)
+    p = ret.add_parser("cancel", help="withdraw a disposal list not yet executed")
+    p.add_argument("list_id", metavar="LIST_ID")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_retention_cancel)
+    p = ret.add_parser("lists", help="the disposal lists, or one of them")
+    p.add_argument("list_id", metavar="LIST_ID", nargs="?")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_retention_lists)
+    p = ret.add_parser("transfer", help="export items due for transfer as a BagIt bag")
+    p.add_argument("--as-of", dest="as_of", metavar="DATE", required=True)
+    p.add_argument("dest", type=Path, metavar="DEST", help="a new folder for the bag")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_retention_transfer)
+
     users = commands.add_parser("users", help="users, their roles and clearance (admin)")
     user_commands = users.add_subparsers(dest="users_command", metavar="COMMAND")
     user_commands.required = True
@@ -433,6 +489,7 @@ def cmd_file(args: argparse.Namespace) -> int:
         classification=args.classification,
         retention=args.retention,
         doc_no=args.doc_no,
+        category=args.category,
         supersedes=args.supersedes,
         allow_duplicate=args.allow_duplicate,
     )
@@ -615,6 +672,99 @@ def cmd_restore(args: argparse.Namespace) -> int:
     restored = backups.restore(args.source, target, actor, get_passphrase, args.snapshot)
     _emit(args, restored.to_json(), text.restore_report(restored))
     return 0 if restored.verify.ok else 1
+
+
+def cmd_retention_rules(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        schedule = retention.validated(archive)
+    _emit(args, [r.to_json() for r in schedule.rules], text.rule_table(schedule.rules))
+    return 0
+
+
+def cmd_retention_check(args: argparse.Namespace) -> int:
+    with _open(args) as archive:
+        report = retention.check(archive)
+    _emit(args, report, text.schedule_check(report))
+    return 0
+
+
+def cmd_retention_due(args: argparse.Namespace) -> int:
+    as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
+    with _open(args, "retention", "see what is due") as archive:
+        found = archive.retention_due(as_of)
+    _emit(args, [d.to_json() for d in found], text.due_table(found))
+    return 0
+
+
+def cmd_retention_hold(args: argparse.Namespace) -> int:
+    with _open(args, "retention", "place holds") as archive:
+        item = archive.hold(args.ref, args.reason)
+    _emit(args, item.to_json(), f"{item.archive_code} is on hold ({len(item.holds)} hold(s))")
+    return 0
+
+
+def cmd_retention_release(args: argparse.Namespace) -> int:
+    with _open(args, "retention", "release holds") as archive:
+        item = archive.release(args.ref)
+    _emit(args, item.to_json(), f"{item.archive_code}: holds released")
+    return 0
+
+
+def cmd_retention_review(args: argparse.Namespace) -> int:
+    with _open(args, "retention", "review items") as archive:
+        item = archive.review(args.ref, args.extend, args.dispose)
+    decided = f"kept until {item.due}" if args.extend else "to be disposed of when proposed"
+    _emit(args, item.to_json(), f"{item.archive_code}: {decided}")
+    return 0
+
+
+def cmd_retention_dispose(args: argparse.Namespace) -> int:
+    as_of = parse_date(args.as_of, "--as-of")
+    with _open(args, "retention", "propose disposals") as archive:
+        proposed = archive.propose_disposal(as_of)
+    data = proposed.to_json() if proposed else {"id": None, "items": []}
+    _emit(args, data, text.disposal_list(proposed) if proposed else "nothing is due for disposal")
+    return 0
+
+
+def cmd_retention_approve(args: argparse.Namespace) -> int:
+    with _open(args, "approve", "approve disposal lists") as archive:
+        approved = archive.approve_disposal(args.list_id)
+    _emit(args, approved.to_json(), text.disposal_list(approved))
+    return 0
+
+
+def cmd_retention_execute(args: argparse.Namespace) -> int:
+    with _open(args, "retention", "execute disposal lists") as archive:
+        executed = disposal.execute(archive, args.list_id)
+    _emit(args, executed.to_json(), text.disposal_executed(executed))
+    return 0
+
+
+def cmd_retention_cancel(args: argparse.Namespace) -> int:
+    with _open(args, "retention", "cancel disposal lists") as archive:
+        cancelled = archive.cancel_disposal(args.list_id)
+    _emit(args, cancelled.to_json(), text.disposal_list(cancelled))
+    return 0
+
+
+def cmd_retention_lists(args: argparse.Namespace) -> int:
+    with _open(args, "retention", "read disposal lists") as archive:
+        if args.list_id:
+            one = archive.disposal_list(args.list_id)
+            _emit(args, one.to_json(), text.disposal_list(one))
+            return 0
+        found = archive.disposal_lists()
+    _emit(args, [f.to_json() for f in found], text.disposal_lists(found))
+    return 0
+
+
+def cmd_retention_transfer(args: argparse.Namespace) -> int:
+    as_of = parse_date(args.as_of, "--as-of")
+    with _open(args, "retention", "transfer items") as archive:
+        report = archive.transfer(as_of, args.dest)
+    _emit(args, report.to_json(), text.transfer_report(report))
+    return 0
 
 
 def cmd_index_status(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ verifies them. Every step prints the command it runs.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shlex
 import shutil
@@ -53,15 +54,29 @@ DOCUMENTS = [
     ),
 ]
 
+# Old records that have come due by the demo's date: (file, kind, department, date, title).
+OLD_RECORDS = [
+    ("letter-2012.docx", "letter", "BGS", "2012-06-01", "Letter on the 2012 sports meeting venue"),
+    ("minutes-2013.docx", "minutes", "JJK", "2013-03-10", "Minutes of the 2013 textbook meeting"),
+    ("plan-2014.docx", "plan", "TWY", "2014-02-01", "Plan for the 2014 school art festival"),
+]
+AS_OF = "2026-11-27"
+BACKUP = Path("demo-backup").absolute()
+RESTORED = Path("demo-restored").absolute()
 
 ENV = {**os.environ, "BUREAU_PASSPHRASE": os.environ.get("BUREAU_PASSPHRASE", "demo passphrase")}
 
 
-def run(*args: object, check: bool = True) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "bureau.cli", "--home", str(HOME), *map(str, args)]
+def run(
+    *args: object, check: bool = True, quiet: bool = False, home: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run `bureau` (on the demo home unless `home` is False) and print what it says
+    (only its errors, when `quiet`)."""
+    where = ["--home", str(HOME)] if home else []
+    command = [sys.executable, "-m", "bureau.cli", *where, *map(str, args)]
     print(f"\n$ bureau {' '.join(shlex.quote(str(a)) for a in args)}", flush=True)
     done = subprocess.run(command, text=True, capture_output=True, env=ENV)
-    print((done.stdout + done.stderr).rstrip(), flush=True)
+    print((done.stderr if quiet else done.stdout + done.stderr).rstrip(), flush=True)
     if check and done.returncode != 0:
         raise SystemExit(f"demo step failed with exit code {done.returncode}")
     return done
@@ -301,6 +316,30 @@ def main() -> int:
     run("search", "inspecton")
     run("search", "数学试卷")  # found through the blind index, decrypted in memory
     run("--user", "wang", "search", "数学试卷")  # not cleared: not found, not counted
+    # Retention: old records come due; one is held for an audit, the rest are disposed of
+    # by two administrators, and a destruction register is filed.
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, kind, dept, day, title in OLD_RECORDS:
+            path = write_docx(Path(tmp) / name, title, f"{title}. (Filed for the demo.)")
+            run("file", path, "--kind", kind, "--dept", dept, "--date", day)
+    run("retention", "rules")
+    run("retention", "due", "--as-of", AS_OF)
+    run("retention", "hold", "J042-WS·2013-D10-JJK-0001", "--reason", "municipal audit of 2013")
+    proposed = run("retention", "dispose", "--as-of", AS_OF, "--json", quiet=True)
+    list_id = json.loads(proposed.stdout)["id"]
+    print(f"proposed disposal list {list_id}")
+    run("users", "add", "li", "--role", "admin", "--clearance", "top-secret")
+    run("--user", "li", "retention", "approve", list_id)
+    run("retention", "execute", list_id)
+    run("show", "J042-WS·2012-D10-BGS-0001")
+    # Backups: a consistent backup while the home is in use, checked and restored.
+    for leftover in (BACKUP, RESTORED):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    run("backup", BACKUP)
+    run("backup", "verify", BACKUP)
+    run("--home", RESTORED, "restore", BACKUP, home=False)
+    run("--home", RESTORED, "search", "数学试卷", home=False)
     # Auditors: fixity and the trail.
     run("seals", "list")
     run("seals", "export-root", Path.cwd() / "demo-root.pem", "--force")
@@ -309,8 +348,9 @@ def main() -> int:
     run("audit", "log", "--limit", "5")
     print(
         f"\nThe demo's data home is {HOME} (passphrase: $BUREAU_PASSPHRASE, else 'demo "
-        "passphrase'); the sealed notice is demo-notice.pdf (and .docx), the bureau's root "
-        "certificate demo-root.pem.\nTry: .venv/bin/bureau --home demo-home list"
+        "passphrase'), its backup demo-backup and the home restored from it demo-restored; "
+        "the sealed notice is demo-notice.pdf (and .docx), the bureau's root certificate "
+        "demo-root.pem.\nTry: .venv/bin/bureau --home demo-home list"
     )
     return 0
 

@@ -22,6 +22,7 @@ from archive.docmeta import PROPERTY_PREFIX
 from archive.errors import BadInput, BureauError
 from archive.filing import FiledResult, FilingRequest, Source
 from archive.numbers import Number
+from archive.retention.rules import Rule
 from archive.service import Archive
 from archive.vocab import classification as parse_classification
 from bureau.sealing import Sealer
@@ -145,13 +146,14 @@ class Generator:
             printed_by=_organ(config.org(job.lang), department.name(job.lang), job.lang),
         )
         title = item_title(job)
+        category = self.category(job)
         props = {
             "kind": job.template.kind,
             "dept": job.dept,
             "title": title,
             "date": day.isoformat(),
             "classification": job.classification,
-            "retention": job.template.retention,
+            "retention": category.retention,
             "doc_no": number.doc_no if number else "",
             "template": job.template.name,
         }
@@ -194,9 +196,14 @@ class Generator:
         sealed = self.sealer.seal(rendered.pdf.read_bytes(), job.dept, job.lang, rendered.anchors)
         rendered.pdf.write_bytes(sealed)
 
-    def file(self, rendered: Rendered) -> FiledResult:
+    def category(self, job: Job) -> Rule:
+        """The retention category of the job's documents, which sets their period."""
+        return self.archive.schedule.match(job.template.kind, job.template.name, job.dept)
+
+    def file(self, rendered: Rendered, origin: str | None = None) -> FiledResult:
         """File the renditions as one item; the PDF, when there is one, is the official one."""
         job = rendered.job
+        category = self.category(job)
         documents = [Source(rendered.docx, _file_name(rendered, "docx"))]
         if rendered.pdf:
             documents.append(Source(rendered.pdf, _file_name(rendered, "pdf")))
@@ -208,10 +215,12 @@ class Generator:
             title=rendered.title,
             date=rendered.day.isoformat(),
             classification=job.classification,
-            retention=job.template.retention,
+            retention=category.retention,
+            category=category.code,
             doc_no=rendered.number.doc_no if rendered.number else None,
             template=job.template.name,
             number=rendered.number.key if rendered.number else None,
+            origin=origin,
         )
         try:
             result = self.archive.file(request)
@@ -245,8 +254,10 @@ def generate_one(
     classification: str | None,
     pdf: bool,
     sealer: Sealer | None = None,
+    origin: str | None = None,
 ) -> FiledResult:
-    """Generate, convert (with `pdf`), seal (with a `sealer`) and file one document."""
+    """Generate, convert (with `pdf`), seal (with a `sealer`) and file one document.
+    `origin` is recorded with the filing, so a caller can tell it happened after a crash."""
     with Workspace(archive, pdf, sealer=sealer) as generator:
         job = generator.job(template, data, dept, lang, classification)
         rendered = generator.render(job)
@@ -259,7 +270,7 @@ def generate_one(
             if failures:
                 generator.abandon(rendered, failures[0])
                 raise PdfFailed(failures[0])
-        return generator.file(rendered)
+        return generator.file(rendered, origin)
 
 
 class PdfFailed(BureauError):

@@ -190,6 +190,7 @@ def sign_item(archive: Archive, ref: str, dept: str) -> FiledResult:
             date=item.date,
             classification=item.classification,
             retention=item.retention,
+            category=item.category,
             doc_no=item.doc_no,
             template=item.template,
             supersedes=item.id,

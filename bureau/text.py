@@ -13,9 +13,14 @@ from archive.numbers import Number
 
 if TYPE_CHECKING:
     from archive.backup import BackupCheck, BackupReport
+    from archive.retention.disposal import DisposalList
+    from archive.retention.disposition import Due
+    from archive.retention.rules import Rule
+    from archive.retention.transfer import TransferReport
     from archive.service import VerifyReport
     from bureau.backups import Restored
     from bureau.batch import Summary
+    from bureau.disposal import Executed
     from generators.catalog import Template
     from indexer.search import Results, SearchRequest
     from indexer.watch import Tally
@@ -36,7 +41,13 @@ def item_details(item: Item) -> str:
         lines.append(f"  document no.    {item.doc_no}")
     if item.template:
         lines.append(f"  template        {item.template}")
+    if item.category:
+        lines.append(f"  category        {item.category}, due {item.due or 'never (permanent)'}")
     lines.append(f"  status          {item.status}")
+    if item.disposed_at:
+        lines.append(f"  disposed        {item.disposed_at} (list {item.disposal_list or '-'})")
+    for hold in item.holds:
+        lines.append(f"  ON HOLD         {hold.reason} ({hold.placed_by}, {hold.placed_at})")
     if item.supersedes:
         lines.append(f"  supersedes      {item.supersedes}")
     if item.superseded_by:
@@ -245,6 +256,113 @@ def restore_report(restored: Restored) -> str:
         f"against the manifest, {restored.indexed} indexed",
     ]
     if report.shredded:
-        lines.append(f"  {report.shredded} disposed item(s) had their keys destroyed: not readable")
+        lines.append(
+            f"  {report.shredded} item(s) disposed of after the backup was made: restored as "
+            "tombstones (their keys and files are gone)"
+        )
     lines.append(verify_report(restored.verify))
+    return "\n".join(lines)
+
+
+def rule_table(rules: Sequence[Rule]) -> str:
+    lines = []
+    for r in rules:
+        covers = ", ".join(r.kinds) or "any kind"
+        depts = " ".join(r.depts) or "any department"
+        lines.append(
+            f"{r.code:<10} {r.retention:<4} {r.action:<9} {r.title} / {r.title_zh}  "
+            f"[{covers}; {depts}]"
+        )
+    return "\n".join(lines) or "no retention categories"
+
+
+def schedule_check(report: dict) -> str:
+    lines = [
+        f"OK: {report['rules']} categories in {report['folder']}, every template and "
+        "kind of every department in exactly one"
+    ]
+    if report["moved"]:
+        lines.append(f"the schedule changed: {len(report['moved'])} due date(s) moved")
+        lines.extend(
+            f"  {m['archive_code']}  {m['category']}  {m['before'] or 'never'} -> "
+            f"{m['after'] or 'never'}"
+            for m in report["moved"]
+        )
+    last = report.get("last_change")
+    if last and not report["moved"]:
+        lines.append(
+            f"last change applied {last['at']}: {len(last.get('changed', []))} categor(ies) "
+            f"changed, {len(last.get('moved', []))} due date(s) moved"
+        )
+    if report["uncategorised"]:
+        lines.append(
+            f"{len(report['uncategorised'])} item(s) filed before the schedule fit no category "
+            "(they are never due): " + ", ".join(report["uncategorised"][:20])
+        )
+    return "\n".join(lines)
+
+
+def due_table(found: Sequence[Due]) -> str:
+    if not found:
+        return "nothing is due"
+    lines = []
+    for d in found:
+        held = "  ON HOLD" if d.item.holds else ""
+        lines.append(
+            f"{d.item.archive_code}  due {d.item.due}  {d.item.category}  "
+            f"{d.action or '?'}{held}  {d.item.title}"
+        )
+    return "\n".join(lines)
+
+
+def disposal_list(found: DisposalList) -> str:
+    lines = [
+        f"disposal list {found.id} ({found.status}), as of {found.as_of}: "
+        f"{len(found.items)} item(s)",
+        f"  proposed by {found.proposed_by} at {found.proposed_at}",
+    ]
+    if found.approved_by:
+        lines.append(f"  approved by {found.approved_by} at {found.approved_at}")
+    if found.executed_at:
+        lines.append(f"  executed by {found.executed_by} at {found.executed_at}")
+    if found.register_item:
+        lines.append(f"  destruction register: item {found.register_item}")
+    lines.extend(f"  {i.archive_code}  {i.due}  {i.title}" for i in found.items)
+    return "\n".join(lines)
+
+
+def disposal_lists(found: Sequence[DisposalList]) -> str:
+    if not found:
+        return "no disposal lists"
+    return "\n".join(
+        f"{f.id}  {f.status:<10} as of {f.as_of}  {len(f.items)} item(s)  "
+        f"proposed by {f.proposed_by}" + (f", approved by {f.approved_by}" if f.approved_by else "")
+        for f in found
+    )
+
+
+def disposal_executed(executed: Executed) -> str:
+    lines = [disposal_list(executed.disposal)]
+    lines.append(f"disposed of {executed.disposed_now} item(s) in this run")
+    for shred in executed.shredded:
+        lines.append(
+            f"backup {shred.path}: {shred.keys} key(s) and {shred.files} stored file(s) "
+            f"destroyed in {shred.snapshots} snapshot(s)"
+        )
+    for gone in executed.unreachable:
+        lines.append(
+            f"NOT REACHED: backup {gone['path']} ({gone['reason']}): its keys of the disposed "
+            "items remain until it is reached; run `bureau retention execute` again then"
+        )
+    if executed.disposed_now and not executed.indexed:
+        lines.append("the watcher removes the items from the search index")
+    return "\n".join(lines)
+
+
+def transfer_report(report: TransferReport) -> str:
+    lines = [
+        f"transferred {len(report.items)} item(s) as a BagIt bag at {report.dest} "
+        f"({report.files} files, {_megabytes(report.bytes)})"
+    ]
+    lines.extend(f"  skipped {s['archive_code']}: {s['reason']}" for s in report.skipped)
     return "\n".join(lines)

@@ -24,6 +24,7 @@ ISSUER = {
     "budget": "JCK",
     "certificate-graduation": "ZCK",
     "certificate-teacher-qualification": "JXX",
+    "destruction-register": "BGS",
 }
 
 

@@ -1019,12 +1019,239 @@ def certificate_teacher(lang: str) -> DocxDocument:
     return doc
 
 
+def register_styles(lang: str) -> list[Style]:
+    """The styles of the landscape registers (the destruction register)."""
+    zh = lang == "zh"
+    text = 12 if zh else 11
+    cell = 9  # 小五: eight columns across a landscape page
+    cell_line = 260 if zh else 240
+    return [
+        Style("Tag", "Template Tag", SERIF, cell, para=ppr()),
+        Style("GBHeaderLeft", "GB Header Left", SANS, text, para=ppr(line=360)),
+        Style(
+            "RegTitle",
+            "Register Title",
+            SERIF,
+            22 if zh else 18,
+            bold=True,
+            para=ppr(line=700 if zh else 480, after=240, jc="center", keep_next=True),
+        ),
+        Style(
+            "RegLabel",
+            "Register Label",
+            SANS if zh else SERIF,
+            text,
+            bold=not zh,
+            para=ppr(line=360),
+        ),
+        Style("RegValue", "Register Value", SERIF, text, para=ppr(line=360)),
+        Style("RegCell", "Register Cell", SERIF, cell, para=ppr(line=cell_line)),
+        Style(
+            "RegCellCentre",
+            "Register Cell Centred",
+            SERIF,
+            cell,
+            para=ppr(line=cell_line, jc="center"),
+        ),
+        Style(
+            "RegCellHead",
+            "Register Cell Heading",
+            SANS if zh else SERIF,
+            cell,
+            bold=not zh,
+            para=ppr(line=cell_line, jc="center"),
+        ),
+        Style("RegSign", "Register Signature", SERIF, text, para=ppr(line=360)),
+        Style("SealAnchor", "SealAnchor", SERIF, text, para=ppr(line=720, keep_next=True)),
+        Style(
+            "RegOrgan",
+            "Register Compiling Organ",
+            SERIF,
+            text,
+            para=ppr(line=360, jc="right", right=4 * 240, keep_next=True),
+        ),
+        Style(
+            "RegDate", "Register Date", SERIF, text, para=ppr(line=360, jc="right", right=4 * 240)
+        ),
+        Style("GBPage", "GB Page Number", SERIF, 14 if zh else 11, para=ppr()),
+    ]
+
+
+REGISTER_WIDTH = round(253 * MM)  # landscape A4 less 22 mm margins each side
+CELL_CENTRE = '<w:vAlign w:val="center"/>'
+SIGN_LINE = (
+    '<w:tcBorders><w:bottom w:val="single" w:sz="6" w:space="0" w:color="000000"/>'
+    '</w:tcBorders><w:vAlign w:val="bottom"/>'
+)
+
+
+def destruction_register(lang: str) -> DocxDocument:
+    """销毁清册: landscape; title, who proposed, approved and carried out the destruction, a
+    numbered table of the items destroyed (header repeated on every page, rows kept whole),
+    lines for the supervisors of destruction to sign and date, the compiling organ and date.
+    """
+    zh = lang == "zh"
+    sheet = Sheet(lang, register_styles(lang))
+    doc = new_document(lang, list(sheet.styles.values()), landscape=True)
+    sheet.tag("{%p if doc.classification_mark %}")
+    sheet.para("GBHeaderLeft", "{{ doc.classification_mark }}")
+    sheet.tag("{%p endif %}")
+    sheet.para("RegTitle", "销毁清册" if zh else "Destruction register")
+
+    # The header block: label, value, label, value; the count spans the last three cells.
+    label_w = round(40 * MM)
+    value_w = (REGISTER_WIDTH - 2 * label_w) // 2
+    block = [label_w, value_w, label_w, REGISTER_WIDTH - 2 * label_w - value_w]
+    pairs = (
+        [
+            ("清单编号：", "{{ list_id }}", "处置截止日期：", "{{ as_of }}"),
+            ("提出人：", "{{ proposed_by }}", "提出时间：", "{{ proposed_at }}"),
+            ("批准人：", "{{ approved_by }}", "批准时间：", "{{ approved_at }}"),
+            ("执行人：", "{{ executed_by }}", "执行时间：", "{{ executed_at }}"),
+        ]
+        if zh
+        else [
+            ("Disposal list:", "{{ list_id }}", "As of:", "{{ as_of }}"),
+            ("Proposed by:", "{{ proposed_by }}", "Proposed at:", "{{ proposed_at }}"),
+            ("Approved by:", "{{ approved_by }}", "Approved at:", "{{ approved_at }}"),
+            ("Executed by:", "{{ executed_by }}", "Executed at:", "{{ executed_at }}"),
+        ]
+    )
+    block_rows = [
+        row(
+            [
+                (block[0], sheet.p("RegLabel", a)),
+                (block[1], sheet.p("RegValue", b)),
+                (block[2], sheet.p("RegLabel", c)),
+                (block[3], sheet.p("RegValue", d)),
+            ]
+        )
+        for a, b, c, d in pairs
+    ]
+    block_rows.append(
+        row(
+            [
+                (block[0], sheet.p("RegLabel", "销毁数量：" if zh else "Items destroyed:")),
+                (
+                    sum(block[1:]),
+                    sheet.p("RegValue", "共{{ count }}件" if zh else "{{ count }}"),
+                ),
+            ],
+            span={1: 3},
+        )
+    )
+    sheet.add(table(block, block_rows, borders=rules(0, 0, 0), margins=(0, 108)))
+    sheet.para("Tag")
+
+    # The items: No., archival code, document number, title, category, date, retention, due.
+    # Sized for the faces LibreOffice falls back to (Times New Roman -> DejaVu Serif, which
+    # is wide): archival codes and dates stay on one line, the title takes what is left.
+    mm = (10, 50, 34, 0, 16, 29, 16, 29) if zh else (10, 50, 34, 0, 20, 29, 22, 29)
+    widths = [round(w * MM) for w in mm]
+    widths[3] = REGISTER_WIDTH - sum(widths)
+    head = (
+        ["序号", "档号", "文号", "题名", "分类", "文件日期", "保管期限", "到期日期"]
+        if zh
+        else [
+            "No.",
+            "Archival code",
+            "Document no.",
+            "Title",
+            "Category",
+            "Date",
+            "Retention",
+            "Due",
+        ]
+    )
+    centred = {0, 4, 5, 6, 7}
+    values = [
+        "{{ loop.index }}",
+        "{{ entry.archive_code }}",
+        "{{ entry.doc_no }}",
+        "{{ entry.title }}",
+        "{{ entry.category }}",
+        "{{ entry.date }}",
+        "{{ entry.retention }}",
+        "{{ entry.due }}",
+    ]
+
+    def tag_row(text: str) -> str:
+        return row([(w, sheet.p("Tag", text if i == 0 else "")) for i, w in enumerate(widths)])
+
+    rows = [
+        row(
+            [(w, sheet.p("RegCellHead", h)) for w, h in zip(widths, head, strict=True)],
+            header=True,
+            cell_extra={i: CELL_CENTRE for i in range(len(widths))},
+        ),
+        tag_row("{%tr for entry in items %}"),
+        row(
+            [
+                (w, sheet.p("RegCellCentre" if i in centred else "RegCell", v))
+                for i, (w, v) in enumerate(zip(widths, values, strict=True))
+            ],
+            cell_extra={i: CELL_CENTRE for i in range(len(widths))},
+        ),
+        tag_row("{%tr endfor %}"),
+    ]
+    sheet.add(table(widths, rows, borders=GRID, margins=(57, 57)))
+
+    # Lines for the supervisors of destruction (监销人) to sign and date, room for the seal,
+    # the compiling organ and the date: all in one row of a borderless table, which cannot
+    # split, so the block moves to the next page whole rather than leaving the organ alone.
+    sheet.para("Tag")
+    sign_label = round((40 if zh else 60) * MM)
+    sign_gap = round(12 * MM)
+    sign_line = (REGISTER_WIDTH - 2 * sign_label - sign_gap) // 2
+    signs = [sign_label, sign_line, sign_gap, sign_label, sign_line]
+    signs[-1] = REGISTER_WIDTH - sum(signs[:-1])
+    who = "监销人（签名）：" if zh else "Supervisor of destruction:"
+    when = "日期：" if zh else "Date:"
+    bottom = '<w:vAlign w:val="bottom"/>'
+    sign_rows = [
+        row(
+            [
+                (signs[0], sheet.p("RegSign", label)),
+                (signs[1], sheet.p("RegSign")),
+                (signs[2], sheet.p("RegSign")),
+                (signs[3], sheet.p("RegSign", label)),
+                (signs[4], sheet.p("RegSign")),
+            ],
+            height=round(12 * MM),
+            cell_extra={0: bottom, 1: SIGN_LINE, 3: bottom, 4: SIGN_LINE},
+        )
+        for label in (who, when)
+    ]
+    closing = "".join(
+        [
+            table(signs, sign_rows, borders=rules(0, 0, 0), margins=(0, 108)),
+            sheet.p("SealAnchor", bookmark="SealAnchor"),
+            sheet.p("RegOrgan", "{{ doc.organ }}"),
+            sheet.p("RegDate", "{{ doc.date }}"),
+        ]
+    )
+    sheet.add(
+        table(
+            [REGISTER_WIDTH],
+            [row([(REGISTER_WIDTH, closing)])],
+            borders=rules(0, 0, 0),
+            margins=(0, 0),
+        )
+    )
+    # Word needs a paragraph after a table that ends the body.
+    sheet.para("Tag")
+    page_numbers(doc, sheet, zh)
+    append_body(doc, sheet)
+    return doc
+
+
 BUILDERS = {
     "notice": notice,
     "approval": approval,
     "budget": budget,
     "certificate-graduation": certificate_graduation,
     "certificate-teacher-qualification": certificate_teacher,
+    "destruction-register": destruction_register,
 }
 
 

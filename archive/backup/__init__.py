@@ -22,21 +22,24 @@ finished one; the next backup into DEST removes it. **A tar backup** (`--tar`) i
 snapshot with its stored files in a single uncompressed tar, written under a temporary name
 and renamed when complete.
 
-**Keys and crypto-shredding.** Disposing of an encrypted item destroys its data key, so its
-ciphertext can never be read again, wherever copies of it are. Backups must not undo that,
-yet a backup must restore every other item with nothing but the passphrase. So the keys are
-kept apart from everything else in a backup: the catalog copy has its wrapped data keys
-removed (its `item_keys` table is emptied, and SQLite's secure delete and a VACUUM leave no
-trace of them), and each snapshot keeps its keys in one small file, `keys.json`: the master
-key ring wrapped by the passphrase (as `keys/master.json` holds it) and each encrypted
-item's data key wrapped by the master key. Everything else in a snapshot is immutable and
-listed with its hash in the manifest; `keys.json` is the one file that changes after the
-backup is made. When an item is disposed of, its key is removed from the `keys.json` of
-every snapshot in every backup the home has made (each backup is recorded, with its
-destination, in the audit trail) and the item is listed there as shredded: restoring such a
-backup then brings back the item's ciphertext but no key to read it. A backup the home
-cannot reach at the moment of disposal (a disk taken off-site, a copy made by other means)
-keeps the key until it is reached; the disposal reports every backup it could not reach.
+**Keys, crypto-shredding and disposal.** Disposing of an encrypted item destroys its data
+key, so its ciphertext can never be read again, wherever copies of it are. Backups must not
+undo that, yet a backup must restore every other item with nothing but the passphrase. So
+the keys are kept apart from everything else in a backup: the catalog copy has its wrapped
+data keys removed (its `item_keys` table is emptied, and SQLite's secure delete and a
+VACUUM leave no trace of them), and each snapshot keeps its keys in one small file,
+`keys.json`: the master key ring wrapped by the passphrase (as `keys/master.json` holds
+it) and each encrypted item's data key wrapped by the master key. Everything else in a
+snapshot is immutable and listed with its hash in the manifest; `keys.json` is the one
+file that changes after the backup is made. When items are disposed of, every backup the
+home has made (each is recorded, with its destination, in the audit trail) is visited:
+each snapshot's `keys.json` lists the items as disposed and loses their keys, and the
+stored files that only disposed items hold are deleted from the backup (for items of
+unencrypted levels, that is their plaintext). Restoring such a backup brings the items
+back as tombstones; an encrypted item's ciphertext, if another copy of it survives
+somewhere, has no key left to open it. A backup the home cannot reach at the moment of
+disposal (a disk taken off-site, a copy made by other means) keeps the keys and files
+until it is reached; the disposal reports every backup it could not reach.
 """
 
 from archive.backup.check import BackupCheck, verify

@@ -6,20 +6,18 @@ Needs no passphrase and no data home, so an auditor can check an off-site copy a
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from archive import audit, catalog
-from archive.backup.manifest import CATALOG, BackupDamaged, Manifest, is_store_path, store_path
-from archive.backup.source import Backup, Snapshot, open_backup
+from archive.backup.manifest import BackupDamaged, Manifest, is_store_path, store_path
+from archive.backup.source import Backup, Snapshot, catalog_of, destroyed, open_backup
 from archive.errors import BureauError
 from archive.store import copy_hashed
 
-CHUNK = 1 << 20
+MISSING = "is missing"
 
 
 @dataclass
@@ -66,10 +64,17 @@ class BackupCheck:
 
 def verify(path: Path) -> BackupCheck:
     """Check every complete snapshot of the backup at `path` (BadInput if there is none)."""
-    backup = open_backup(path)
+    try:
+        backup = open_backup(path)
+    except BackupDamaged as exc:  # e.g. a tar cut short: a backup, but a damaged one
+        return BackupCheck(path=path, problems=[str(exc)])
     try:
         result = BackupCheck(path=path, interrupted=backup.interrupted())
-        ids = backup.snapshots()
+        try:
+            ids = backup.snapshots()
+        except BureauError as exc:  # a tar cut short, a damaged manifest
+            result.problems.append(str(exc))
+            return result
         if not ids:
             result.problems.append(f"{path}: holds no complete backup")
         hashed: dict[str, str | None] = {}  # shared stored files are hashed once
@@ -91,10 +96,14 @@ def _check_snapshot(
     check = SnapshotCheck(
         snapshot_id, manifest.made_at, manifest.items, len(manifest.entries), manifest.size
     )
-
-    def problem(text: str) -> None:
-        check.problems.append(f"{snapshot_id}: {text}")
-
+    try:
+        with catalog_of(snapshot) as conn:
+            gone = _destroyed(conn, snapshot)
+            catalog_problems = _catalog_problems(conn, snapshot, manifest)
+    except FileNotFoundError:
+        gone, catalog_problems = set(), []  # reported with the files
+    except sqlite3.DatabaseError as exc:
+        gone, catalog_problems = set(), [f"the catalog cannot be read: {exc}"]
     for entry in manifest.entries:
         if not is_store_path(entry.path):
             verdict = _verdict(snapshot, entry.path, entry.sha256, entry.size)
@@ -102,18 +111,24 @@ def _check_snapshot(
             if entry.path not in hashed:
                 hashed[entry.path] = _verdict(snapshot, entry.path, entry.sha256, entry.size)
             verdict = hashed[entry.path]
-        if verdict:
-            problem(f"{entry.path} {verdict}")
-    for text in _check_catalog(snapshot, manifest):
-        problem(text)
+        if verdict and not (verdict == MISSING and entry.path in gone):
+            check.problems.append(f"{snapshot_id}: {entry.path} {verdict}")
+    check.problems += [f"{snapshot_id}: {text}" for text in catalog_problems]
     return check
+
+
+def _destroyed(conn: sqlite3.Connection, snapshot: Snapshot) -> set[str]:
+    try:
+        return destroyed(conn, set(snapshot.keys().shredded))
+    except BackupDamaged:
+        return set()  # reported with the keys
 
 
 def _verdict(snapshot: Snapshot, path: str, sha256: str, size: int) -> str | None:
     try:
         stream = snapshot.open(path)
     except FileNotFoundError:
-        return "is missing"
+        return MISSING
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})"
     with stream:
@@ -123,28 +138,6 @@ def _verdict(snapshot: Snapshot, path: str, sha256: str, size: int) -> str | Non
     if actual != size:
         return f"has {actual} bytes instead of {size}"
     return None
-
-
-def _check_catalog(snapshot: Snapshot, manifest: Manifest) -> list[str]:
-    """The catalog copy: readable, consistent, and agreeing with the manifest and keys."""
-    folder = Path(tempfile.mkdtemp(prefix="bureau-backup-check-"))
-    try:
-        copy = folder / CATALOG
-        try:
-            with snapshot.open(CATALOG) as stream, copy.open("wb") as out:
-                shutil.copyfileobj(stream, out, CHUNK)
-        except OSError:
-            return []  # reported with the files
-        conn = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
-        conn.row_factory = sqlite3.Row
-        try:
-            return _catalog_problems(conn, snapshot, manifest)
-        except sqlite3.DatabaseError as exc:
-            return [f"the catalog cannot be read: {exc}"]
-        finally:
-            conn.close()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _catalog_problems(

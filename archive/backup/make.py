@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import sqlite3
+import stat
 import tarfile
 import tempfile
 import time
@@ -52,6 +53,7 @@ from archive.home import DataHome
 from archive.keys import exclusive as keys_lock
 from archive.store import copy_hashed
 
+CHUNK = 1 << 20
 ATTEMPTS = 3  # snapshots started over when stored files vanish under them
 Progress = Callable[[int], None]  # called with the number of stored files just handled
 
@@ -149,6 +151,7 @@ def _take_folder(
         try:
             capture = _capture(home, conn, work)
             copied, reused, written = _copy_store(home, dest, capture.blobs, progress)
+            atomic.sync_filesystem(dest)  # every file durable before the manifest says so
             manifest = _manifest(snapshot, capture)
             atomic.write_bytes(work / KEYS, capture.keys.to_bytes(), mode=0o600)
             atomic.write_bytes(work / MANIFEST, manifest.to_bytes())
@@ -200,10 +203,10 @@ def _folder_lock(dest: Path) -> Iterator[None]:
 def _copy_store(
     home: DataHome, dest: Path, blobs: list[tuple[str, int]], progress: Progress | None
 ) -> tuple[int, int, int]:
-    """Copy the stored files DEST lacks; (copied, reused, bytes written)."""
+    """Copy the stored files DEST lacks; (copied, reused, bytes written). The caller makes
+    them durable with one sync of the file system."""
     copied = reused = written = 0
     tmp = dest / STORE / "tmp"
-    touched: set[Path] = set()
     for sha, size in blobs:
         target = dest / store_path(sha)
         if target.is_file() and target.stat().st_size == size:
@@ -214,21 +217,17 @@ def _copy_store(
             try:
                 with _open_stored(home, sha) as source, part.open("wb") as out:
                     _copy_checked(source, out, sha)
-                    out.flush()
-                    os.fsync(out.fileno())
                 os.chmod(part, 0o444)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(part, target)
             except BaseException:
                 part.unlink(missing_ok=True)
                 raise
-            touched.add(target.parent)
             copied += 1
             written += size
         if progress:
             progress(1)
-    for folder in touched:
-        atomic.fsync_dir(folder)
+    shutil.rmtree(tmp, ignore_errors=True)
     return copied, reused, written
 
 
@@ -248,11 +247,13 @@ def _take_tar(
     try:
         capture = _capture(home, conn, staging)
         with partial.open("xb") as raw:
-            with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as out:
+            with tarfile.open(
+                fileobj=raw, mode="w", format=tarfile.PAX_FORMAT, copybufsize=CHUNK
+            ) as out:
                 _add_bytes(out, MARKER, marker_bytes())
                 for entry in capture.entries:
                     with (staging / entry.path).open("rb") as stream:
-                        out.addfile(_info(entry.path, entry.size, 0o600), stream)
+                        out.addfile(_info(entry.path, entry.size, entry.mode), stream)
                 for sha, size in capture.blobs:
                     with _open_stored(home, sha) as source:
                         checked = _Checked(source)
@@ -356,11 +357,11 @@ def _capture(home: DataHome, conn: sqlite3.Connection, folder: Path) -> _Capture
     for relative, source in _home_files(home):
         target = folder / relative
         target.parent.mkdir(parents=True, exist_ok=True)
+        mode = stat.S_IMODE(source.stat().st_mode)
         with source.open("rb") as stream, target.open("xb") as out:
             digest = _copy_checked(stream, out, None)
-            out.flush()
-            os.fsync(out.fileno())
-        capture.entries.append(Entry(relative, digest, target.stat().st_size))
+        os.chmod(target, mode)
+        capture.entries.append(Entry(relative, digest, target.stat().st_size, mode))
     return capture
 
 
@@ -419,7 +420,7 @@ def _manifest(snapshot: str, capture: _Capture) -> Manifest:
     from datetime import UTC, datetime
 
     entries = list(capture.entries)
-    entries += [Entry(store_path(sha), sha, size) for sha, size in capture.blobs]
+    entries += [Entry(store_path(sha), sha, size, 0o444) for sha, size in capture.blobs]
     return Manifest(
         snapshot=snapshot,
         made_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -470,6 +471,13 @@ def _write_errors(dest: Path) -> Iterator[None]:
     """An OSError while writing DEST as the project's error, saying nothing was kept."""
     try:
         yield
+    except sqlite3.OperationalError as exc:  # the catalog copy: "database or disk is full"
+        full = "full" in str(exc)
+        raise OperationFailed(
+            f"{dest}: {'no space left for' if full else 'could not write'} the catalog copy "
+            f"({exc}): the backup was not completed, and what was written of it does not "
+            "count as a backup"
+        ) from exc
     except OSError as exc:
         reason = exc.strerror or str(exc)
         if exc.errno in _NO_SPACE:

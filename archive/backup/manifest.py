@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
@@ -28,7 +29,9 @@ CONFIG = "config.yaml"
 SNAPSHOTS = "snapshots"
 STORE = "store"
 PARTIAL = ".partial-"
-HOME_FOLDERS = ("keys", "templates")  # copied from the home as they are (bar the master key)
+# copied from the home as they are (bar the master key): the PKI, added templates, and the
+# home's own retention schedule
+HOME_FOLDERS = ("keys", "templates", "retention_rules")
 MASTER_FILE = "master.json"  # the home's keys/master.json goes into keys.json, not as a file
 
 _SNAPSHOT_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
@@ -85,6 +88,7 @@ class Entry:
     path: str
     sha256: str
     size: int
+    mode: int = 0o644  # permission bits, restored as they were (private keys stay 0600)
 
 
 @dataclass
@@ -111,7 +115,10 @@ class Manifest:
             "catalog_schema": self.schema,
             "items": self.items,
             "encrypted_items": self.encrypted_items,
-            "files": [{"path": e.path, "sha256": e.sha256, "size": e.size} for e in self.entries],
+            "files": [
+                {"path": e.path, "sha256": e.sha256, "size": e.size, "mode": e.mode}
+                for e in self.entries
+            ],
         }
         return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
@@ -120,7 +127,12 @@ class Manifest:
         doc = _document(data, where)
         try:
             entries = [
-                Entry(check_path(f["path"]), _sha(f["sha256"]), _count(f["size"]))
+                Entry(
+                    check_path(f["path"]),
+                    _sha(f["sha256"]),
+                    _count(f["size"]),
+                    _count(f.get("mode", 0o644)) & 0o777,
+                )
                 for f in doc["files"]
             ]
             manifest = cls(
@@ -144,11 +156,12 @@ class Manifest:
 class KeyFile:
     """A snapshot's keys: the master key ring as `keys/master.json` holds it (wrapped by the
     passphrase; None for a home that never made one) and each encrypted item's data key
-    wrapped by the master key. `shredded` lists items whose key was destroyed on disposal."""
+    wrapped by the master key. `shredded` holds the items disposed of since, whose keys and
+    files were destroyed here, with what their tombstones record (list, when, by whom)."""
 
     master: dict[str, Any] | None
     items: dict[str, tuple[int, str]] = field(default_factory=dict)
-    shredded: list[str] = field(default_factory=list)
+    shredded: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
         data = {
@@ -156,7 +169,7 @@ class KeyFile:
             "version": VERSION,
             "master": self.master,
             "items": {i: {"version": v, "wrapped": w} for i, (v, w) in sorted(self.items.items())},
-            "shredded": sorted(self.shredded),
+            "shredded": dict(sorted(self.shredded.items())),
         }
         return json.dumps(data, indent=1).encode("utf-8")
 
@@ -170,17 +183,21 @@ class KeyFile:
             items = {
                 str(i): (_count(k["version"]), str(k["wrapped"])) for i, k in doc["items"].items()
             }
-            shredded = [str(i) for i in doc["shredded"]]
+            shredded = {
+                str(i): {str(k): (None if v is None else str(v)) for k, v in info.items()}
+                for i, info in doc["shredded"].items()
+            }
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise BackupDamaged(f"{where}: the keys file is damaged ({exc})") from exc
         return cls(master=master, items=items, shredded=shredded)
 
-    def shred(self, item_ids: set[str]) -> int:
-        """Forget the keys of `item_ids`; how many keys were here."""
-        found = item_ids & set(self.items)
+    def shred(self, disposed: Mapping[str, Mapping[str, str | None]]) -> int:
+        """Forget the keys of the `disposed` items and record them; how many keys were here."""
+        found = set(disposed) & set(self.items)
         for item_id in found:
             del self.items[item_id]
-        self.shredded = sorted(set(self.shredded) | item_ids)
+        for item_id, info in disposed.items():
+            self.shredded.setdefault(item_id, dict(info))
         return len(found)
 
 

@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +26,23 @@ from archive import access, atomic, audit, catalog
 from archive.backup.manifest import (
     CATALOG,
     MASTER_FILE,
+    STORE,
     BackupDamaged,
     Entry,
     KeyFile,
     is_store_path,
+    store_path,
 )
-from archive.backup.source import Snapshot, open_backup
+from archive.backup.source import Snapshot, destroyed, open_backup
 from archive.errors import HomeError, IntegrityError
 from archive.home import FOLDERS, DataHome
+from archive.items import DISPOSED
 from archive.keys import KeyRing
-from archive.store import copy_hashed
+from archive.retention.disposal import tombstone
+from archive.store import BlobStore, copy_hashed
 from archive.vault import PassphraseProvider
+
+_SHREDDED = {"restored": "disposed of after this backup was made"}
 
 
 @dataclass
@@ -48,7 +55,7 @@ class RestoreReport:
     files: int
     bytes: int
     encrypted_items: int
-    shredded: int  # encrypted items whose key was destroyed on disposal: not readable
+    shredded: int  # items disposed of after the backup was made: restored as tombstones
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -78,6 +85,7 @@ def restore(
     case nothing is left at `target`.
     """
     root = target.root
+    source = Path(os.path.abspath(source))
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise HomeError(f"{root}: already exists: a restore never writes over a data home")
     backup = open_backup(source)
@@ -89,6 +97,7 @@ def restore(
         staging = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}.restore-"))
         try:
             shredded = _assemble(snapshot, keys, ring, staging, actor, source)
+            atomic.sync_filesystem(staging)  # the whole home durable before it appears
             if root.exists():
                 root.rmdir()  # empty, checked above
             os.rename(staging, root)
@@ -123,14 +132,22 @@ def _assemble(
     """The home, complete, in `staging`; the number of shredded items."""
     for name in FOLDERS:
         (staging / name).mkdir()
-    for entry in snapshot.manifest.entries:
-        _restore_file(snapshot, entry, staging)
+    entries = snapshot.manifest.entries
+    for entry in entries:
+        if entry.path == CATALOG:
+            _restore_file(snapshot, entry, staging)
     conn = catalog.connect(staging / CATALOG)
     try:
+        gone = destroyed(conn, set(keys.shredded))
+        _check_catalog(conn, snapshot, gone)
+        for entry in entries:
+            if entry.path != CATALOG and entry.path not in gone:
+                _restore_file(snapshot, entry, staging)
         conn.execute("PRAGMA journal_mode = WAL")
         _require_admin(conn, actor)
         with catalog.write(conn):
-            shredded = _restore_keys(conn, keys, ring)
+            _restore_keys(conn, keys, ring)
+            shredded = _dispose_shredded(conn, keys, BlobStore(staging / STORE), actor)
             audit.append(
                 conn,
                 actor,
@@ -145,8 +162,31 @@ def _assemble(
     if keys.master:
         master = json.dumps(keys.master, indent=2).encode("utf-8")
         atomic.write_bytes(staging / "keys" / MASTER_FILE, master, mode=0o600)
+    for folder in [staging / "keys", *(p for p in (staging / "keys").rglob("*") if p.is_dir())]:
+        os.chmod(folder, 0o700)  # private keys live here
     os.chmod(staging, 0o750)
     return shredded
+
+
+def _check_catalog(conn: sqlite3.Connection, snapshot: Snapshot, gone: set[str]) -> None:
+    """The restored catalog agrees with the manifest (before anything else is copied)."""
+    manifest = snapshot.manifest
+    items, encrypted = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(encrypted), 0) FROM items"
+    ).fetchone()
+    if (items, encrypted) != (manifest.items, manifest.encrypted_items):
+        raise BackupDamaged(
+            f"{snapshot.where}: the catalog holds {items} items, the manifest says "
+            f"{manifest.items}: nothing was restored"
+        )
+    listed = {e.path for e in manifest.entries}
+    for (sha,) in conn.execute("SELECT DISTINCT stored_sha256 FROM files"):
+        path = store_path(sha)
+        if path not in listed and path not in gone:
+            raise BackupDamaged(
+                f"{snapshot.where}: stored file {sha[:12]}… of the catalog is not in the "
+                "manifest: nothing was restored"
+            )
 
 
 def _restore_file(snapshot: Snapshot, entry: Entry, staging: Path) -> None:
@@ -160,15 +200,12 @@ def _restore_file(snapshot: Snapshot, entry: Entry, staging: Path) -> None:
         ) from None
     with stream, target.open("xb") as out:
         sha, size = copy_hashed(stream, out)
-        out.flush()
-        os.fsync(out.fileno())
     if sha != entry.sha256 or size != entry.size:
         raise IntegrityError(
             f"{snapshot.where}: {entry.path} is corrupted in the backup (its SHA-256 does not "
             "match the manifest): nothing was restored"
         )
-    if is_store_path(entry.path):
-        os.chmod(target, 0o444)
+    os.chmod(target, 0o444 if is_store_path(entry.path) else entry.mode)
 
 
 def _unlock(keys: KeyFile, passphrase: PassphraseProvider) -> KeyRing:
@@ -186,14 +223,12 @@ def _require_admin(conn: sqlite3.Connection, actor: str) -> None:
     access.get(conn, actor).require("restore", "restore this archive")
 
 
-def _restore_keys(conn: sqlite3.Connection, keys: KeyFile, ring: KeyRing | None) -> int:
-    """Put each encrypted item's data key back, checked against the master key; the number
-    of items whose key was shredded."""
+def _restore_keys(conn: sqlite3.Connection, keys: KeyFile, ring: KeyRing | None) -> None:
+    """Put each encrypted item's data key back, checked against the master key (the items
+    disposed of after the backup was made have none)."""
     shredded = set(keys.shredded)
-    count = 0
     for (item_id,) in conn.execute("SELECT id FROM items WHERE encrypted = 1").fetchall():
         if item_id in shredded:
-            count += 1
             continue
         key = keys.items.get(item_id)
         if key is None or ring is None:
@@ -208,4 +243,30 @@ def _restore_keys(conn: sqlite3.Connection, keys: KeyFile, ring: KeyRing | None)
             "INSERT INTO item_keys (item_id, version, wrapped) VALUES (?, ?, ?)",
             (item_id, version, wrapped),
         )
-    return count
+
+
+def _dispose_shredded(conn: sqlite3.Connection, keys: KeyFile, store: BlobStore, actor: str) -> int:
+    """Items disposed of after the backup was made are restored as what they now are:
+    tombstones. The number of them."""
+    rows = conn.execute("SELECT id, status FROM items").fetchall()
+    listed = [(item_id, status) for item_id, status in rows if item_id in keys.shredded]
+    for item_id, status in listed:
+        if status == DISPOSED:
+            continue
+        info = keys.shredded[item_id]
+        when = _moment(info.get("disposed_at"))
+        detail = {
+            **_SHREDDED,
+            "proposed_by": info.get("proposed_by"),
+            "approved_by": info.get("approved_by"),
+        }
+        tombstone(conn, store, item_id, info.get("list"), actor, when, detail)
+    return len(listed)
+
+
+def _moment(text: str | None) -> datetime:
+    """When an item was disposed of, as its backup recorded it (now, if it did not)."""
+    try:
+        return datetime.fromisoformat(text) if text else datetime.now(UTC)
+    except ValueError:
+        return datetime.now(UTC)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 import tarfile
-from contextlib import suppress
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from archive.backup.manifest import (
+    CATALOG,
     KEYS,
     MANIFEST,
     MARKER,
@@ -20,6 +25,7 @@ from archive.backup.manifest import (
     Manifest,
     check_marker,
     is_snapshot_id,
+    store_path,
 )
 from archive.errors import BadInput
 
@@ -220,3 +226,31 @@ def _read_small(stream: BinaryIO | None, where: str) -> bytes:
     if len(data) > MAX_JSON:
         raise BackupDamaged(f"{where}: far larger than a backup file can be")
     return data
+
+
+@contextmanager
+def catalog_of(snapshot: Snapshot) -> Iterator[sqlite3.Connection]:
+    """The snapshot's catalog, read-only, from a private temporary copy (a backup is never
+    written to by reading it). FileNotFoundError if the snapshot has none."""
+    folder = Path(tempfile.mkdtemp(prefix="bureau-backup-"))
+    try:
+        copy = folder / CATALOG
+        with snapshot.open(CATALOG) as stream, copy.open("wb") as out:
+            shutil.copyfileobj(stream, out, 1 << 20)
+        conn = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row
+        try:
+            yield conn
+        finally:
+            conn.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def destroyed(conn: sqlite3.Connection, shredded: set[str]) -> set[str]:
+    """The stored files (as manifest paths) that only disposed items hold: a disposal
+    removes them from the backup, so their absence is no damage."""
+    owners: dict[str, set[str]] = {}
+    for item_id, sha in conn.execute("SELECT item_id, stored_sha256 FROM files"):
+        owners.setdefault(store_path(sha), set()).add(item_id)
+    return {path for path, held_by in owners.items() if held_by <= shredded}

@@ -13,6 +13,7 @@ BUILTIN = [
     "budget",
     "certificate-graduation",
     "certificate-teacher-qualification",
+    "destruction-register",
 ]
 
 

@@ -22,6 +22,7 @@ NAMES = [
     "budget",
     "certificate-graduation",
     "certificate-teacher-qualification",
+    "destruction-register",
 ]
 FILES = ["fields.yaml", "template.docx", "template.zh.docx", "sample.yaml", "sample.zh.yaml"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +40,7 @@ def build_module():
     return module
 
 
-def test_exactly_the_five_builtin_templates_exist(builtin):
+def test_exactly_the_six_builtin_templates_exist(builtin):
     assert sorted(builtin) == sorted(NAMES)
 
 
@@ -65,6 +66,7 @@ def test_samples_fill_every_field(builtin, name, lang):
         ("budget", ("JCK",), True),
         ("certificate-graduation", ("ZCK",), False),
         ("certificate-teacher-qualification", ("JXX",), False),
+        ("destruction-register", ("BGS",), False),
     ],
 )
 def test_departments_and_numbering_follow_the_domain_table(builtin, name, departments, numbered):
