@@ -16,9 +16,11 @@ from functools import partial
 from typing import Any
 
 import whoosh.index
-from whoosh import highlight, qparser, query
+from whoosh import collectors, highlight, qparser, query
+from whoosh.idsets import BitSet, DocIdSet
 from whoosh.searching import Hit as WhooshHit
-from whoosh.searching import Searcher
+from whoosh.searching import Results as WhooshResults
+from whoosh.searching import ResultsPage, Searcher
 
 from archive.codes import parse as parse_code
 from archive.errors import BadInput, BureauError, IndexUnusable
@@ -33,6 +35,7 @@ MAX_LIMIT = 1000
 SORTS = ("relevance", "date")
 SPELLING_FIELDS = ("spell_title", "spell_body")
 SPELLING_DISTANCE = 2
+SPELLING_PREFIX = 1  # letters a respelling shares with the word as typed
 SUGGESTION_TRIES = 3
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 
@@ -176,15 +179,16 @@ def _run(
     parsed = _parse(parser, request.text)
     if request.blind_key is not None:
         parsed = parsed.accept(partial(_or_blind, request.blind_key))
-    wanted = query.Or([*_exact(request.text), parsed]) if _exact(request.text) else parsed
-    options: dict[str, Any] = {"filter": _filters(request), "terms": True}
-    if request.sort == "date":
-        options.update(sortedby="date", reverse=True)
-    page = searcher.search_page(wanted, request.page, pagelen=request.limit, **options)
+    exact = _exact(request.text)
+    wanted = query.Or([*exact, parsed]) if exact else parsed
+    allow, mask = _restrictions(searcher, request)
+    page = ResultsPage(
+        _top(searcher, wanted, request, allow, mask), request.page, pagelen=request.limit
+    )
     total = page.total
     words = _words_of(parsed)
     hits = [_hit(h, reveal, words) for h in page] if request.page <= max(page.pagecount, 1) else []
-    suggestion = _suggest(searcher, parser, request, options) if total == 0 else None
+    suggestion = _suggest(searcher, parser, request, allow, mask) if total == 0 else None
     return Results(
         total=total,
         hits=hits,
@@ -193,6 +197,33 @@ def _run(
         pages=page.pagecount if total else 0,
         position=position,
     )
+
+
+def _top(
+    searcher: Searcher,
+    wanted: query.Query,
+    request: SearchRequest,
+    allow: DocIdSet | None,
+    mask: DocIdSet | None,
+) -> WhooshResults:
+    """The first `page * limit` hits, and the exact number of matches, in one pass.
+
+    Whoosh's default collector skips blocks of postings that cannot reach the top, so it
+    does not know how many documents matched and runs the whole query a second time when
+    asked. Scoring every match once costs less than matching twice. (Its `optimize=False`
+    is no substitute: the matcher still drops sub-queries that cannot reach the top, and
+    the count comes out short.)
+    """
+    limit = request.page * request.limit
+    collector: collectors.Collector
+    if request.sort == "date":
+        collector = searcher.collector(limit=limit, sortedby="date", reverse=True)
+    else:
+        collector = collectors.TopCollector(limit, usequality=False, replace=0)
+    if allow is not None or mask is not None:
+        collector = collectors.FilterCollector(collector, allow=allow, restrict=mask)
+    searcher.search_with_collector(wanted, collector)
+    return collector.results()
 
 
 def _parser(index: whoosh.index.Index) -> qparser.QueryParser:
@@ -291,10 +322,23 @@ def _words_of(q: query.Query) -> set[str]:
     }
 
 
-def _filters(request: SearchRequest) -> query.Query | None:
+def _restrictions(
+    searcher: Searcher, request: SearchRequest
+) -> tuple[DocIdSet | None, DocIdSet | None]:
+    """The documents a request may find (None: all) and those it may not (None: none).
+
+    The clearance filter names the levels a user may see, which are nearly always all
+    the documents: it is turned into the set of documents of the other levels, which is
+    small or empty, instead of a set of every document built on each search.
+    """
     parts: list[query.Query] = []
+    masked: list[query.Query] = []
     if request.levels is not None:
-        parts.append(query.Or([query.Term("classification", lv) for lv in request.levels]))
+        others = _other_levels(searcher.reader(), request.levels)
+        if others is None:
+            parts.append(query.Or([query.Term("classification", lv) for lv in request.levels]))
+        else:
+            masked += [query.Term("classification", lv) for lv in others]
     if request.only_dept:
         parts.append(query.Term("dept", request.only_dept.lower()))
     for name in ("dept", "kind", "classification"):
@@ -307,7 +351,29 @@ def _filters(request: SearchRequest) -> query.Query | None:
         start = request.date_from.isoformat() if request.date_from else None
         end = request.date_to.isoformat() if request.date_to else None
         parts.append(query.TermRange("date", start, end))
-    return query.And(parts) if parts else None
+    allow = _docs(searcher, query.And(parts)) if parts else None
+    mask = _docs(searcher, query.Or(masked)) if masked else None
+    return allow, mask
+
+
+def _other_levels(reader: Any, levels: tuple[str, ...]) -> list[str] | None:
+    """The classification levels in the index other than `levels`; None when some
+    document has no level (then only the levels themselves describe what may be found).
+
+    Each document has at most one level (an ID field), so the levels cover every document
+    exactly when their document counts add up to the count of all documents.
+    """
+    present: dict[str, int] = {}
+    for term in reader.lexicon("classification"):
+        level = term.decode("utf-8") if isinstance(term, bytes) else term
+        present[level] = reader.doc_frequency("classification", level)
+    if sum(present.values()) != reader.doc_count_all():
+        return None
+    return [lv for lv in present if lv not in levels]
+
+
+def _docs(searcher: Searcher, q: query.Query) -> DocIdSet:
+    return BitSet(searcher.docs_for_query(q), size=searcher.doc_count_all())
 
 
 class _Marker(highlight.Formatter):
@@ -393,7 +459,8 @@ def _suggest(
     searcher: Searcher,
     parser: qparser.QueryParser,
     request: SearchRequest,
-    options: dict[str, Any],
+    allow: DocIdSet | None,
+    mask: DocIdSet | None,
 ) -> str | None:
     """The query with its unknown English words respelled as close indexed words, if that
     finds something; else None. Operators and field names are left as typed."""
@@ -413,7 +480,7 @@ def _suggest(
         for word, ranked in choices:
             pick = ranked[min(attempt, len(ranked) - 1)]
             suggestion = re.sub(rf"(?<![\w:]){re.escape(word)}\b", pick, suggestion, count=1)
-        found = searcher.search(_parse(parser, suggestion), limit=1, filter=options.get("filter"))
+        found = searcher.search(_parse(parser, suggestion), limit=1, filter=allow, mask=mask)
         if found.scored_length():
             return suggestion
     return None
@@ -429,13 +496,24 @@ def _plain_words(text: str) -> list[str]:
 
 
 def _respellings(reader: Any, word: str) -> list[str]:
-    """Indexed words within SPELLING_DISTANCE of `word`, closest and commonest first."""
+    """Indexed words within SPELLING_DISTANCE of `word` that start with its first letter
+    (typing slips are rarely there), closest and commonest first.
+
+    Each segment's reader walks its word list with an automaton from the first letter on;
+    a reader of several segments would instead compare `word` with every word of every
+    segment, and an automaton without the prefix jumps all over the word list."""
     candidates: dict[str, int] = {}
     for field_name in SPELLING_FIELDS:
-        if field_name in reader.schema:
-            for candidate in reader.terms_within(field_name, word, SPELLING_DISTANCE):
-                frequency = reader.doc_frequency(field_name, candidate)
-                candidates[candidate] = candidates.get(candidate, 0) + frequency
+        if field_name not in reader.schema:
+            continue
+        found: set[str] = set()
+        for leaf, _offset in reader.leaf_readers():
+            found.update(
+                leaf.terms_within(field_name, word, SPELLING_DISTANCE, prefix=SPELLING_PREFIX)
+            )
+        for candidate in found:
+            frequency = reader.doc_frequency(field_name, candidate)
+            candidates[candidate] = candidates.get(candidate, 0) + frequency
     return sorted(candidates, key=lambda c: (edit_distance(word, c), -candidates[c], c))
 
 

@@ -533,6 +533,15 @@ def test_filters_combine(corpus: Corpus):
     }
 
 
+def test_the_total_counts_only_what_the_filters_let_through_beyond_the_first_page(
+    corpus: Corpus,
+):
+    for args in (("--classification", "public"), ("--dept", "BGS")):
+        result = corpus.json("bureau", *args, "--limit", "1")
+        assert result["total"] == len(corpus.found("bureau", *args)), args
+        assert result["pages"] == result["total"]
+
+
 def test_a_filter_that_excludes_everything_finds_nothing(corpus: Corpus):
     result = corpus.json("playground", "--dept", "RSK")
     assert (result["total"], result["hits"], result["pages"]) == (0, [], 0)
