@@ -14,6 +14,18 @@ def downgrade_to_schema_1(path) -> None:
     """Make the catalog look as the first release left it (before the number register)."""
     conn = sqlite3.connect(path)
     for statement in (
+        "DROP TABLE disposal_items",
+        "DROP TABLE disposal_lists",
+        "DROP TABLE reviews",
+        "DROP TABLE holds",
+        "DROP TABLE categories",
+        "DROP INDEX items_due",
+        "DROP INDEX items_category",
+        *(
+            f"ALTER TABLE items DROP COLUMN {column}"
+            for column in ("category", "due", "retention_override", "disposal_list", "disposed_at")
+        ),
+        "DELETE FROM meta WHERE key = 'schedule_digest'",
         "DROP TABLE users",
         "DROP TABLE item_keys",
         "DROP INDEX files_stored_sha256",
@@ -37,10 +49,15 @@ def test_an_older_home_is_upgraded_in_place_keeping_its_items(bureau: Bureau, tm
     )
     downgrade_to_schema_1(bureau.root / "catalog.sqlite")
     assert bureau.json("upgrade")["schema_version"] == len(MIGRATIONS)
-    assert bureau.json("show", item["id"])["sha256"] == item["sha256"]
+    upgraded = bureau.json("show", item["id"])
+    assert upgraded["sha256"] == item["sha256"]
+    # filed before the schedule: given the category that matches, keeping its own period
+    assert (upgraded["category"], upgraded["due"]) == ("WS-GEN-11", None)
+    assert upgraded["retention_override"] is True
     assert bureau.json("audit", "verify")["ok"] is True
     actions = [e["action"] for e in bureau.json("audit", "log")]
-    assert actions[-2:] == ["upgrade", "user_add"]  # the first user after the upgrade is admin
+    # the first user after the upgrade is admin
+    assert actions[-3:] == ["upgrade", "schedule", "user_add"]
 
 
 def test_an_older_home_is_upgraded_on_first_use_by_any_command(bureau: Bureau):
