@@ -140,15 +140,10 @@ def _verdict(snapshot: Snapshot, path: str, sha256: str, size: int) -> str | Non
     return None
 
 
-def _catalog_problems(
-    conn: sqlite3.Connection, snapshot: Snapshot, manifest: Manifest
-) -> list[str]:
+def manifest_disagreements(conn: sqlite3.Connection, manifest: Manifest) -> list[str]:
+    """Where a snapshot's catalog and its manifest disagree: the items they count, and
+    stored files the catalog names that the manifest does not list."""
     problems = []
-    integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
-    if integrity != "ok":
-        return [f"the catalog is damaged: {integrity}"]
-    if catalog.schema_version(conn) != manifest.schema:
-        problems.append("the catalog's schema differs from the manifest's")
     items, encrypted = conn.execute(
         "SELECT COUNT(*), COALESCE(SUM(encrypted), 0) FROM items"
     ).fetchone()
@@ -161,6 +156,19 @@ def _catalog_problems(
     for sha, size in conn.execute("SELECT DISTINCT stored_sha256, stored_size FROM files"):
         if listed.get(store_path(sha)) != size:
             problems.append(f"stored file {sha[:12]}… of the catalog is not in the manifest")
+    return problems
+
+
+def _catalog_problems(
+    conn: sqlite3.Connection, snapshot: Snapshot, manifest: Manifest
+) -> list[str]:
+    problems = []
+    integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    if integrity != "ok":
+        return [f"the catalog is damaged: {integrity}"]
+    if catalog.schema_version(conn) != manifest.schema:
+        problems.append("the catalog's schema differs from the manifest's")
+    problems += manifest_disagreements(conn, manifest)
     problems += [f"audit trail: {text}" for text in audit.verify_chain(conn)]
     problems += _key_problems(conn, snapshot)
     return problems

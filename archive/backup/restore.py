@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import access, atomic, audit, catalog
+from archive.backup.check import manifest_disagreements
 from archive.backup.manifest import (
     CATALOG,
     MASTER_FILE,
@@ -31,7 +32,6 @@ from archive.backup.manifest import (
     Entry,
     KeyFile,
     is_store_path,
-    store_path,
 )
 from archive.backup.source import Snapshot, destroyed, open_backup
 from archive.errors import HomeError, IntegrityError
@@ -138,8 +138,10 @@ def _assemble(
             _restore_file(snapshot, entry, staging)
     conn = catalog.connect(staging / CATALOG)
     try:
+        disagreements = manifest_disagreements(conn, snapshot.manifest)
+        if disagreements:
+            raise BackupDamaged(f"{snapshot.where}: {disagreements[0]}: nothing was restored")
         gone = destroyed(conn, set(keys.shredded))
-        _check_catalog(conn, snapshot, gone)
         for entry in entries:
             if entry.path != CATALOG and entry.path not in gone:
                 _restore_file(snapshot, entry, staging)
@@ -166,27 +168,6 @@ def _assemble(
         os.chmod(folder, 0o700)  # private keys live here
     os.chmod(staging, 0o750)
     return shredded
-
-
-def _check_catalog(conn: sqlite3.Connection, snapshot: Snapshot, gone: set[str]) -> None:
-    """The restored catalog agrees with the manifest (before anything else is copied)."""
-    manifest = snapshot.manifest
-    items, encrypted = conn.execute(
-        "SELECT COUNT(*), COALESCE(SUM(encrypted), 0) FROM items"
-    ).fetchone()
-    if (items, encrypted) != (manifest.items, manifest.encrypted_items):
-        raise BackupDamaged(
-            f"{snapshot.where}: the catalog holds {items} items, the manifest says "
-            f"{manifest.items}: nothing was restored"
-        )
-    listed = {e.path for e in manifest.entries}
-    for (sha,) in conn.execute("SELECT DISTINCT stored_sha256 FROM files"):
-        path = store_path(sha)
-        if path not in listed and path not in gone:
-            raise BackupDamaged(
-                f"{snapshot.where}: stored file {sha[:12]}… of the catalog is not in the "
-                "manifest: nothing was restored"
-            )
 
 
 def _restore_file(snapshot: Snapshot, entry: Entry, staging: Path) -> None:

@@ -262,7 +262,7 @@ def load(folder: Path) -> Schedule:
     return Schedule.of(rules, [str(p) for p in files])
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: every command loads it
     """A safe loader that refuses a key given twice in one mapping."""
 
 
