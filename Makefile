@@ -2,21 +2,29 @@
 # `make setup` is their shared first step: system packages (when root), .venv, the project.
 
 PYTHON ?= python3
+UV_VERSION := 0.13.9
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 APT_PACKAGES := libreoffice-writer-nogui fonts-noto-cjk poppler-utils
 
-.PHONY: setup system-packages demo test lint format bench clean
+.PHONY: setup system-packages lock demo test lint format bench clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Installs exactly what uv.lock names (versions and hashes), never what is newest today.
+$(STAMP): pyproject.toml uv.lock
 	@$(MAKE) --no-print-directory system-packages
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv sync --quiet --frozen --inexact --extra dev
 	@touch $(STAMP)
+
+# Upgrading is deliberate: take the newest releases pyproject.toml allows, then run the suite.
+lock: $(STAMP)
+	$(BIN)/uv lock --upgrade
+	$(BIN)/uv sync --frozen --inexact --extra dev
+	@echo "uv.lock updated: run 'make test' before committing it"
 
 # Installs what pip cannot: LibreOffice (DOCX -> PDF) and CJK fonts. Needs root and apt;
 # elsewhere it says what is missing and carries on (the tests will then say it too).

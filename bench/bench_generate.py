@@ -214,7 +214,7 @@ def _grads_csv(path: Path, rows: int) -> Path:
 
 
 def _timed_cli(home: Path, rows: Path, pdf: bool) -> float:
-    bureau = [sys.executable, "-m", "bureau.cli", "--home", str(home)]
+    bureau = [sys.executable, "-m", "bureau", "--home", str(home)]
     subprocess.run([*bureau, "init"], check=True, capture_output=True, env=ENV)
     start = time.perf_counter()
     subprocess.run(
@@ -244,13 +244,13 @@ def batch_memory() -> list[str]:
         for rows in (500, BIG_BATCH):
             csv_path = _grads_csv(Path(tmp) / f"g{rows}.csv", rows)
             script = (
-                "import resource, sys; from bureau.cli import main; code = main(sys.argv[1:]); "
+                "import resource, sys; from bureau.__main__ import main; code = main(sys.argv[1:]); "
                 "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
                 "sys.exit(code)"
             )
             home = Path(tmp) / f"h{rows}"
             subprocess.run(
-                [sys.executable, "-m", "bureau.cli", "--home", str(home), "init"],
+                [sys.executable, "-m", "bureau", "--home", str(home), "init"],
                 check=True,
                 capture_output=True,
                 env=ENV,

@@ -607,7 +607,7 @@ def _start_watcher(home: Path, log: Path) -> subprocess.Popen[bytes]:
     """`bureau watch`, as the home's administrator (the user who created it)."""
     with log.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "bureau.cli", "--home", str(home), "watch"],
+            [sys.executable, "-m", "bureau", "--home", str(home), "watch"],
             cwd=ROOT,
             env={**os.environ, "BUREAU_USER": ACTOR},
             stdout=out,

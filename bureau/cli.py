@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="bureau", description="The education bureau's document archive.")
     parser.add_argument("--home", help="the data home (default: $BUREAU_HOME, else ./bureau-home)")
     parser.add_argument("--user", help="act as this user (default: $BUREAU_USER, else the login)")
+    parser.add_argument(
+        "--debug", action="store_true", help="show library warnings and error details on stderr"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
@@ -1043,24 +1046,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as exc:  # the last line of defence: a bug, reported without a traceback
         where = _log_internal_error(args)
-        print(
-            f"bureau: internal error: {type(exc).__name__}: {exc} (details in {where})",
-            file=sys.stderr,
-        )
+        print(f"bureau: internal error: {type(exc).__name__}: {exc} ({where})", file=sys.stderr)
         return 1
 
 
 def _log_internal_error(args: argparse.Namespace) -> str:
+    """Keep the traceback where it helps: stderr with --debug, else the data home's log.
+
+    Without a data home nothing is written anywhere (never into the user's own home folder).
+    """
+    details = f"--- {datetime.now(UTC).isoformat()} {sys.argv!r}\n{traceback.format_exc()}"
+    if getattr(args, "debug", False):
+        sys.stderr.write(details)
+        return "details above"
     logs = home.resolve(getattr(args, "home", None)).folder("logs")
-    target = logs / "errors.log" if logs.is_dir() else Path.home() / ".bureau-errors.log"
-    try:
-        with target.open("a", encoding="utf-8") as log:
-            log.write(f"--- {datetime.now(UTC).isoformat()} {sys.argv!r}\n")
-            log.write(traceback.format_exc())
-    except OSError:
-        return "stderr is all there is"
-    return str(target)
+    if logs.is_dir():
+        try:
+            with (logs / "errors.log").open("a", encoding="utf-8") as log:
+                log.write(details)
+            return f"details in {logs / 'errors.log'}"
+        except OSError:
+            pass
+    return "run again with --debug for details"
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from bureau.__main__ import main as quiet_main
+
+    sys.exit(quiet_main())

@@ -73,7 +73,7 @@ def run(
     """Run `bureau` (on the demo home unless `home` is False) and print what it says
     (only its errors, when `quiet`)."""
     where = ["--home", str(HOME)] if home else []
-    command = [sys.executable, "-m", "bureau.cli", *where, *map(str, args)]
+    command = [sys.executable, "-m", "bureau", *where, *map(str, args)]
     print(f"\n$ bureau {' '.join(shlex.quote(str(a)) for a in args)}", flush=True)
     done = subprocess.run(command, text=True, capture_output=True, env=ENV)
     print((done.stderr if quiet else done.stdout + done.stderr).rstrip(), flush=True)

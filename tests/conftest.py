@@ -44,7 +44,7 @@ class Bureau:
         return env
 
     def command(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "bureau.cli", "--home", str(self.root), *map(str, args)]
+        return [sys.executable, "-m", "bureau", "--home", str(self.root), *map(str, args)]
 
     def __call__(self, *args: object, input: str | None = None) -> Result:
         done = subprocess.run(

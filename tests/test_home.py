@@ -74,7 +74,7 @@ def test_home_comes_from_bureau_home_then_the_working_directory(tmp_path):
         "BUREAU_HOME": str(tmp_path / "from-env"),
         "BUREAU_PASSPHRASE": "pw",
     }
-    run = [sys.executable, "-m", "bureau.cli", "init"]
+    run = [sys.executable, "-m", "bureau", "init"]
     subprocess.run(run, cwd=tmp_path, env=env, check=True, capture_output=True)
     assert (tmp_path / "from-env" / "config.yaml").is_file()
     env.pop("BUREAU_HOME")
@@ -120,7 +120,7 @@ def test_init_creates_a_seal_for_every_department(bureau: Bureau):
 def test_init_without_a_passphrase_or_terminal_creates_nothing(tmp_path):
     env = {"PATH": "/usr/bin:/bin"}
     done = subprocess.run(
-        [sys.executable, "-m", "bureau.cli", "--home", str(tmp_path / "h"), "init"],
+        [sys.executable, "-m", "bureau", "--home", str(tmp_path / "h"), "init"],
         env=env,
         capture_output=True,
         text=True,

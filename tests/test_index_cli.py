@@ -180,7 +180,7 @@ def test_a_rebuild_committing_in_many_batches_is_still_whole(bureau: Bureau, tmp
     ids = file_notices(bureau, tmp_path, 5)
     script = (
         "import sys; from indexer import sync; sync.REBUILD_BATCH = 2; "
-        "from bureau.cli import main; sys.exit(main(sys.argv[1:]))"
+        "from bureau.__main__ import main; sys.exit(main(sys.argv[1:]))"
     )
     done = subprocess.run(
         [sys.executable, "-c", script, "--home", str(bureau.root), "index", "rebuild"],
