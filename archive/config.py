@@ -32,16 +32,29 @@ class Department:
     prefix_en: str
     prefix_zh: str
     template_prefixes: dict[str, dict[str, str]] = field(default_factory=dict)
+    classified_prefix_en: str = ""
+    classified_prefix_zh: str = ""
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
 
-    def prefix(self, lang: str, template: str | None = None) -> str:
-        """The document-number prefix for `template` documents in `lang` (e.g. 市教办函)."""
+    def prefix(self, lang: str, template: str | None = None, classified: bool = False) -> str:
+        """The document-number prefix for `template` documents in `lang` (e.g. 市教办函).
+
+        Classified documents (秘密 and above) are numbered in a series of their own (e.g.
+        市教办密), so the ordinary series shows no gaps to those who may not see them.
+        """
+        if classified:
+            return self.classified_prefix(lang)
         override = self.template_prefixes.get(template or "", {})
         if lang in override:
             return override[lang]
         return self.prefix_zh if lang == "zh" else self.prefix_en
+
+    def classified_prefix(self, lang: str) -> str:
+        if lang == "zh":
+            return self.classified_prefix_zh or f"{self.prefix_zh}密"
+        return self.classified_prefix_en or f"{self.prefix_en}-C"
 
 
 @dataclass(frozen=True)
@@ -263,6 +276,9 @@ def _department(entry: Any, where: str) -> Department:
         raise HomeError(f"{where}: department {code} needs 'name' in en and zh")
     if not (prefix.get("en") and prefix.get("zh")):
         raise HomeError(f"{where}: department {code} needs 'prefix' in en and zh")
+    classified = entry.get("classified_prefix") or {}
+    if not isinstance(classified, dict):
+        raise HomeError(f"{where}: department {code}: classified_prefix maps en/zh to a prefix")
     overrides = entry.get("template_prefixes") or {}
     if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
         raise HomeError(f"{where}: department {code}: template_prefixes maps template to en/zh")
@@ -275,6 +291,8 @@ def _department(entry: Any, where: str) -> Department:
         template_prefixes={
             str(k): {str(a): str(b) for a, b in v.items()} for k, v in overrides.items()
         },
+        classified_prefix_en=str(classified.get("en") or ""),
+        classified_prefix_zh=str(classified.get("zh") or ""),
     )
 
 

@@ -42,10 +42,9 @@ from archive.retention import transfer as transfers
 from archive.retention.rules import Schedule
 from archive.store import BlobStore
 from archive.vault import PassphraseProvider, Vault
+from archive.vocab import CLASSIFIED
 from archive.vocab import classification as parse_level
 
-# Levels whose every read is recorded in the audit trail.
-CLASSIFIED = ("confidential", "secret", "top-secret")
 DECLASSIFIED_LEVEL = "internal"  # what an item becomes when its classification ends
 
 
@@ -393,15 +392,22 @@ class Archive:
     # -- the document-number register ----------------------------------------------------------
 
     def allocate_number(
-        self, dept: str, template: str | None, lang: str, year: int | None = None
+        self,
+        dept: str,
+        template: str | None,
+        lang: str,
+        year: int | None = None,
+        classification: str = "internal",
     ) -> numbers.Number:
-        """Reserve the next document number of `dept`'s prefix for `template` documents."""
+        """Reserve the next document number of `dept`'s prefix for `template` documents
+        (in the department's classified series for a classified document)."""
         department = self.config.department(dept)
+        classified = classification in CLASSIFIED
         now = datetime.now(self.config.tz)
         return numbers.allocate(
             self.conn,
-            series=department.prefix("zh", template),
-            prefix=department.prefix(lang, template),
+            series=department.prefix("zh", template, classified),
+            prefix=department.prefix(lang, template, classified),
             lang=lang,
             year=year or now.year,
             dept=department.code,
@@ -414,7 +420,8 @@ class Archive:
         numbers.void(self.conn, number.key, reason, self.actor)
 
     def number_register(self, year: int | None = None) -> list[numbers.Number]:
-        """The register, without the numbers of items the acting user may not see."""
+        """The register, without the numbers of items the acting user may not see, nor
+        (for a user not cleared for classified documents) the classified series at all."""
         self.require("read", "read the number register")
         user = self.user
         hidden = {
@@ -422,11 +429,12 @@ class Archive:
             for row in self.conn.execute("SELECT id, classification, dept FROM items")
             if not user.sees(row[1], row[2])
         }
+        classified_series = {d.classified_prefix("zh") for d in self.config.departments}
         return [
             n
             for n in numbers.register(self.conn, year)
             if n.item_id not in hidden
-            and (user.role not in access.DEPARTMENT_BOUND or n.dept == user.dept)
+            and user.sees(CLASSIFIED[0] if n.series in classified_series else "public", n.dept)
         ]
 
     # -- users -------------------------------------------------------------------------------
@@ -619,20 +627,19 @@ class Archive:
         return self.vault.reveal(decided, strict=False)
 
     def propose_disposal(self, as_of: date) -> disposal.DisposalList | None:
-        """A disposal list of every item eligible by `as_of` (None if there is none)."""
+        """A disposal list of every item eligible by `as_of` that the proposer may see (None
+        if there is none). Items above the proposer's clearance are left, unmentioned, for
+        a user cleared for them: not even their number is told."""
         user = self.require("retention", "propose disposals")
         self.schedule  # noqa: B018
-        hidden = [
-            i
-            for i in disposal.eligible(self.conn, as_of)
-            if not user.sees(i.classification, i.dept)
-        ]
-        if hidden:
-            raise access.Forbidden(
-                f"{len(hidden)} item(s) due for disposal are above your clearance: a user "
-                "cleared for them must propose the list"
-            )
-        return self._readable(disposal.propose(self.conn, as_of, self.actor, self._now()))
+        proposed = disposal.propose(
+            self.conn,
+            as_of,
+            self.actor,
+            self._now(),
+            include=lambda item: user.sees(item.classification, item.dept),
+        )
+        return self._readable(proposed)
 
     def approve_disposal(self, list_id: str) -> disposal.DisposalList:
         self.require("approve", "approve disposal lists")
@@ -718,12 +725,27 @@ class Archive:
     # -- fixity and the audit trail ------------------------------------------------------------
 
     def verify(self) -> VerifyReport:
-        """Check every stored file, catalog row and the audit chain; sweep stale leftovers."""
-        self.require("audit", "verify the archive")
+        """Check every stored file, catalog row and the audit chain; sweep stale leftovers.
+
+        Everything is checked whatever the auditor's clearance, but what is reported names
+        and counts only the items the auditor may see: problems with the others are told
+        as one line that names none of them, and still fail the check.
+        """
+        user = self.require("audit", "verify the archive")
         cleaned = self.sweep(self.config.orphan_grace_seconds)
+        rows = self.conn.execute("SELECT id, classification, dept FROM items").fetchall()
+        hidden = {row[0] for row in rows if not user.sees(row[1], row[2])}
         problems = fixity.check(self.conn, self.store)
-        count = self.conn.execute("SELECT COUNT(*) FROM items").fetchone()[0]
-        return VerifyReport(problems=problems, cleaned=cleaned, items=count)
+        shown = [p for p in problems if p.item not in hidden]
+        if len(shown) < len(problems):
+            shown.append(
+                fixity.Problem(
+                    "above_clearance",
+                    "problems were found in items above your clearance: a user cleared "
+                    "for them must run `bureau audit verify` to see them",
+                )
+            )
+        return VerifyReport(problems=shown, cleaned=cleaned, items=len(rows) - len(hidden))
 
     def sweep(self, grace_seconds: float) -> list[str]:
         """Remove what interrupted filings left behind (unreferenced blobs, temporary files)."""

@@ -17,6 +17,10 @@ CLASSIFICATION_ZH: dict[str, str] = {
     "top-secret": "绝密",
 }
 
+# The levels of the secrecy regime proper (秘密 and above): every read of such an item is
+# recorded, and their documents are numbered in a series of their own.
+CLASSIFIED: tuple[str, ...] = ("confidential", "secret", "top-secret")
+
 RETENTIONS: tuple[str, ...] = ("Y", "D30", "D10")
 RETENTION_YEARS: dict[str, int | None] = {"Y": None, "D30": 30, "D10": 10}
 

@@ -20,7 +20,8 @@ from whoosh.query import And, Every, Or, Term
 from archive.access import DEPARTMENT_BOUND
 from archive.config import WatchSettings
 from archive.errors import OperationFailed
-from archive.service import CLASSIFIED, Archive
+from archive.service import Archive
+from archive.vocab import CLASSIFIED
 from generators.progress import Progress
 from indexer.documents import BLIND_PURPOSE, item_text
 from indexer.generations import IndexDir

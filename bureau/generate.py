@@ -121,7 +121,9 @@ class Generator:
         """Reserve a number (for numbered templates) and write the DOCX with its metadata."""
         number = None
         if job.template.numbered:
-            number = self.archive.allocate_number(job.dept, job.template.name, job.lang)
+            number = self.archive.allocate_number(
+                job.dept, job.template.name, job.lang, classification=job.classification
+            )
         try:
             return self._render(job, number)
         except BaseException as exc:

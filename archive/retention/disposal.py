@@ -12,6 +12,7 @@ tombstone is committed.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -75,11 +76,16 @@ def eligible(conn: sqlite3.Connection, as_of: date) -> list[Item]:
 
 
 def propose(
-    conn: sqlite3.Connection, as_of: date, actor: str, now: datetime
+    conn: sqlite3.Connection,
+    as_of: date,
+    actor: str,
+    now: datetime,
+    include: Callable[[Item], bool] = lambda item: True,
 ) -> DisposalList | None:
-    """A new list of every eligible item, or None if nothing is eligible."""
+    """A new list of every eligible item that `include` admits (the proposer may see), or
+    None if there is none."""
     with catalog.write(conn):
-        found = eligible(conn, as_of)
+        found = [i for i in eligible(conn, as_of) if include(i)]
         if not found:
             return None
         list_id = items.new_id()
