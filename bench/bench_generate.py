@@ -244,7 +244,8 @@ def batch_memory() -> list[str]:
         for rows in (500, BIG_BATCH):
             csv_path = _grads_csv(Path(tmp) / f"g{rows}.csv", rows)
             script = (
-                "import resource, sys; from bureau.__main__ import main; code = main(sys.argv[1:]); "
+                "import resource, sys; from bureau.__main__ import main; "
+                "code = main(sys.argv[1:]); "
                 "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
                 "sys.exit(code)"
             )
