@@ -116,6 +116,8 @@ from pyhanko_certvalidator.policy_decl import (
 )
 
 from archive.errors import BadInput
+from seals.changes import RevisionChanges, changes_after
+from seals.content import active_content
 
 log = logging.getLogger(__name__)
 for _name in ("pyhanko", "pyhanko_certvalidator"):
@@ -210,6 +212,8 @@ class SignatureReport:
     coverage: str | None = None
     modifications: str | None = None
     details: list[str] = field(default_factory=list)
+    # every revision added after this signature and what it changed (seals.changes)
+    changes_after: list[RevisionChanges] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -230,6 +234,7 @@ class SignatureReport:
             "coverage": self.coverage,
             "modifications": self.modifications,
             "details": list(self.details),
+            "changes_after": [rev.to_json() for rev in self.changes_after],
         }
 
 
@@ -242,6 +247,8 @@ class FileReport:
     subindication: str | None
     signatures: list[SignatureReport] = field(default_factory=list)
     error: str | None = None
+    # JavaScript, launch actions, embedded files found in the file (seals.content)
+    active_content: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -265,6 +272,7 @@ class FileReport:
             "subindication": self.subindication,
             "signatures": [sig.to_json() for sig in self.signatures],
             "error": self.error,
+            "active_content": list(self.active_content),
         }
 
     def to_text(self) -> str:
@@ -276,6 +284,11 @@ class FileReport:
             lines.append("The file carries no signature.")
         else:
             lines.append(f"Signatures: {len(self.signatures)}")
+        if self.active_content:
+            lines.append(
+                "WARNING: active content (not covered by what a seal vouches for): "
+                + "; ".join(self.active_content)
+            )
         for number, sig in enumerate(self.signatures, 1):
             lines.append("")
             lines.extend(_text_block(number, sig))
@@ -308,6 +321,8 @@ def _text_block(number: int, sig: SignatureReport) -> list[str]:
     ]
     out = [f"[{number}] {sig.field}: {sig.kind}"]
     out.extend(f"    {label + ':':<15}{value}" for label, value in rows)
+    for rev in sig.changes_after:
+        out.append(f"    {'Revision ' + str(rev.revision) + ':':<15}{rev.describe()}")
     out.extend(f"    Note: {detail}" for detail in sig.details)
     return out
 
@@ -883,19 +898,18 @@ def verify_pdf(
     except _Unreadable as exc:
         return FileReport(name, TOTAL_FAILED, FORMAT_FAILURE, [], error=str(exc))
     if not embedded:
-        return FileReport(name, NO_SIGNATURE_FOUND, None, [])
+        return FileReport(name, NO_SIGNATURE_FOUND, None, [], active_content=_active(reader))
     if at is not None and at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
+    dss: DocumentSecurityStore | None = None
+    damaged_dss: str | None = None
     try:
-        dss: DocumentSecurityStore | None = DocumentSecurityStore.read_dss(reader)
+        dss = DocumentSecurityStore.read_dss(reader)
     except NoDSSFoundError:
-        dss = None
+        pass  # most PDFs signed elsewhere (Acrobat, pyHanko's defaults) carry none
     except Exception as exc:  # a damaged DSS: validate without it, and say so
         log.debug("unreadable DSS", exc_info=True)
-        dss = None
-        damaged_dss: str | None = _first_line(exc)
-    else:
-        damaged_dss = None
+        damaged_dss = _first_line(exc)
     settings = _Settings(
         trust_roots=[_asn1(c) for c in trust_roots],
         bureau_roots=[_asn1(c) for c in bureau_roots],
@@ -926,7 +940,26 @@ def verify_pdf(
             report = _failed_report(emb, exc)
         if damaged_dss:
             report.details.append(f"the document security store is damaged: {damaged_dss}")
+        report.changes_after = _changes_after(reader, emb)
         reports.append(report)
 
     worst = max(reports, key=lambda r: _RANK.get(r.indication, 3))
-    return FileReport(name, worst.indication, worst.subindication, reports)
+    return FileReport(
+        name, worst.indication, worst.subindication, reports, active_content=_active(reader)
+    )
+
+
+def _changes_after(reader: PdfFileReader, emb: EmbeddedPdfSignature) -> list[RevisionChanges]:
+    try:
+        return changes_after(reader, emb.signed_revision)
+    except Exception:  # seals.changes does not raise by design; a report must come out anyway
+        log.debug("changes after signing not analysed", exc_info=True)
+        return []
+
+
+def _active(reader: PdfFileReader) -> list[str]:
+    try:
+        return active_content(reader)
+    except Exception:
+        log.debug("active content not analysed", exc_info=True)
+        return []
