@@ -30,10 +30,10 @@ def active_content(reader: PdfFileReader) -> list[str]:
     empty when there is none. Each line is the kind of content and where it was found."""
     found: dict[str, None] = {}
     try:
-        start = reader.trailer
+        start = reader.trailer.raw_get("/Root")
     except Exception:
         return []
-    stack: list[tuple[Any, str]] = [(start, "")]
+    stack: list[tuple[Any, str]] = [(start, "/Root")]
     seen: set[tuple[int, int]] = set()
     reported: list[tuple[str, str]] = []  # an attachment's file spec and stream: one finding
     budget = MAX_OBJECTS

@@ -409,10 +409,17 @@ class _Settings:
         policy: CertRevTrustPolicy,
         moment: datetime | None = None,
     ) -> ValidationContext:
+        # a known certificate named like one of the roots but with another key (the bureau's
+        # root beside a namesake --trust-root) would only lead pyHanko's path builder astray
+        anchors = {root.sha256 for root in roots}
+        names = {root.subject.dump() for root in roots}
+        others = [c for c in self.known if c.sha256 in anchors or c.subject.dump() not in names]
         kwargs: dict[str, Any] = {
             "trust_roots": roots,
-            "other_certs": list(self.known),
-            "crls": list(self.crls),
+            "other_certs": others,
+            # the bureau's CRLs judge only chains that may end at a bureau root: a namesake
+            # CA's certificates must not be checked against a CRL its key did not sign
+            "crls": list(self.crls) if anchors & {r.sha256 for r in self.bureau_roots} else [],
             "ocsps": [],
             "allow_fetching": False,
             "revinfo_policy": policy,
@@ -422,6 +429,16 @@ class _Settings:
         if self.dss is not None:
             return self.dss.as_validation_context(kwargs)
         return ValidationContext(**kwargs)
+
+    @property
+    def other_roots(self) -> list[asn1_x509.Certificate]:
+        """The trust roots that are not the bureau's: for signatures that do not chain (by
+        signature, not by name) to a bureau root. Leaving the bureau's roots out matters when
+        another root carries the same name: pyHanko would build its path by the name and
+        pick the wrong one."""
+        bureau = {root.sha256 for root in self.bureau_roots}
+        unique = {root.sha256: root for root in self.trust_roots if root.sha256 not in bureau}
+        return list(unique.values())
 
     @property
     def all_roots(self) -> list[asn1_x509.Certificate]:
@@ -443,7 +460,11 @@ def _chains_to_bureau(emb: EmbeddedPdfSignature, settings: _Settings) -> bool:
         return True  # the bureau's own seals hang directly off its root: no path to build
     context = settings.context(settings.bureau_roots, SOFT_REVOCATION)
     context.certificate_registry.register_multiple(emb.other_embedded_certs)
-    return bool(asyncio.run(_build_paths(context, emb.signer_cert)))
+    # pyHanko builds paths by names; only a path whose every link is a real signature counts
+    # (a look-alike CA copying the bureau root's name is not the bureau's, with or without a
+    # home: the verdict must depend on the keys trusted, never on the names)
+    paths = asyncio.run(_build_paths(context, emb.signer_cert))
+    return any(not _chain_is_forged(path) for path in paths)
 
 
 def _issued_by_a_bureau_root(
@@ -551,6 +572,21 @@ def _modifications(
     return text, allowed
 
 
+def _namesake_warning(
+    path: ValidationPath | None, bureau_roots: list[asn1_x509.Certificate]
+) -> list[str]:
+    """A warning when a trusted chain ends at a root named exactly like a bureau root."""
+    if path is None:
+        return []
+    anchor = path.trust_anchor.authority.name
+    if any(root.subject == anchor for root in bureau_roots):
+        return [
+            "trusted through a --trust-root that carries the same name as the bureau's own "
+            "root but has a different key: this is not one of the bureau's seals"
+        ]
+    return []
+
+
 def _chain_is_forged(path: ValidationPath | None) -> bool:
     """True if a certificate in ``path`` is not signed by the one above it: pyHanko built the
     chain by names only, through a look-alike CA, so in truth no chain reaches a trust root."""
@@ -633,13 +669,16 @@ def _revocation_text(
     if context.soft_fail_exceptions:
         why = _first_line(context.soft_fail_exceptions[0])
         return None, f"not checked: no usable revocation information offline ({why})"
+    if not _has_revinfo(context, cert):
+        # soft-fail passes a certificate whose CRL is not at hand: that is not a check
+        return None, "not checked: no CRL or OCSP response for it is at hand offline (soft-fail)"
     return False, "not revoked (checked)"
 
 
 def _validate(
     emb: EmbeddedPdfSignature, settings: _Settings, bureau: bool, moment: datetime | None = None
 ) -> tuple[PdfSignatureStatus, ValidationContext]:
-    roots = settings.bureau_roots if bureau else settings.all_roots
+    roots = settings.bureau_roots if bureau else settings.other_roots
     policy = BUREAU_REVOCATION if bureau else SOFT_REVOCATION
     context = settings.context(roots, policy, moment)
     ts_context = settings.context(settings.all_roots, SOFT_REVOCATION, moment)
@@ -757,6 +796,8 @@ def _verify_signature(
         emb, settings, bureau, status, context, report
     )
     report.trusted = status.trusted
+    if not bureau and status.trusted:
+        report.details.extend(_namesake_warning(status.validation_path, settings.bureau_roots))
     report.revoked, report.revocation = _revocation_text(
         status, bureau, context, revoked_later, sub
     )
