@@ -334,9 +334,10 @@ class _Unreadable(Exception):
     pass
 
 
-def _first_line(exc: BaseException) -> str:
+def _first_line(exc: BaseException | str, limit: int = 200) -> str:
     text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    line = text[0] if text else type(exc).__name__
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _size(count: int) -> str:
@@ -351,16 +352,39 @@ class _Broken:
     problem: str
 
 
-def _collect(reader: PdfFileReader) -> list[EmbeddedPdfSignature | _Broken]:
+def _byte_range_problem(emb: EmbeddedPdfSignature, size: int) -> str | None:
+    """What is wrong with a signature's /ByteRange, if anything: it must be two ascending,
+    non-overlapping ranges inside the file (else the hash is over bytes that do not exist)."""
+    try:
+        values = [int(v) for v in emb.sig_object["/ByteRange"]]
+    except Exception:
+        return "the /ByteRange is missing or not a list of numbers"
+    if len(values) != 4 or any(v < 0 for v in values):
+        return "the /ByteRange is not two ranges of non-negative numbers"
+    start1, len1, start2, len2 = values
+    if start1 + len1 > start2:
+        return "the /ByteRange's two ranges overlap or are out of order"
+    if start2 + len2 > size:
+        return f"the /ByteRange points past the end of the file ({start2 + len2} > {size} bytes)"
+    return None
+
+
+def _collect(reader: PdfFileReader, size: int) -> list[EmbeddedPdfSignature | _Broken]:
     """Every filled signature field, in signing order; unparseable ones kept as :class:`_Broken`
     (``reader.embedded_signatures`` would fail for all, or skip unknown formats silently)."""
     found: list[EmbeddedPdfSignature] = []
     broken: list[_Broken] = []
     for fq_name, _value, field_ref in enumerate_sig_fields(reader, filled_status=True):
         try:
-            found.append(EmbeddedPdfSignature(reader, field_ref, fq_name))
+            emb = EmbeddedPdfSignature(reader, field_ref, fq_name)
+            problem = _byte_range_problem(emb, size)
         except Exception as exc:  # garbage in /Contents, /ByteRange, ...
             broken.append(_Broken(fq_name, _first_line(exc)))
+            continue
+        if problem:
+            broken.append(_Broken(fq_name, problem))
+        else:
+            found.append(emb)
     found.sort(key=lambda emb: emb.signed_revision)
     return [*found, *broken]
 
@@ -377,7 +401,7 @@ def _read(
         if reader.encrypted:
             raise _Unreadable("the PDF is encrypted; its signatures cannot be checked")
         reader.root  # noqa: B018 - resolve the catalog now, so damage shows here
-        return reader, _collect(reader)
+        return reader, _collect(reader, len(data))
     except _Unreadable:
         raise
     except PdfDecodeLimitError as exc:
