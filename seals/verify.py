@@ -116,6 +116,8 @@ from pyhanko_certvalidator.policy_decl import (
 )
 
 from archive.errors import BadInput
+from seals.changes import RevisionChanges, changes_after
+from seals.content import active_content
 
 log = logging.getLogger(__name__)
 for _name in ("pyhanko", "pyhanko_certvalidator"):
@@ -210,6 +212,8 @@ class SignatureReport:
     coverage: str | None = None
     modifications: str | None = None
     details: list[str] = field(default_factory=list)
+    # every revision added after this signature and what it changed (seals.changes)
+    changes_after: list[RevisionChanges] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -230,6 +234,7 @@ class SignatureReport:
             "coverage": self.coverage,
             "modifications": self.modifications,
             "details": list(self.details),
+            "changes_after": [rev.to_json() for rev in self.changes_after],
         }
 
 
@@ -242,6 +247,8 @@ class FileReport:
     subindication: str | None
     signatures: list[SignatureReport] = field(default_factory=list)
     error: str | None = None
+    # JavaScript, launch actions, embedded files found in the file (seals.content)
+    active_content: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -265,6 +272,7 @@ class FileReport:
             "subindication": self.subindication,
             "signatures": [sig.to_json() for sig in self.signatures],
             "error": self.error,
+            "active_content": list(self.active_content),
         }
 
     def to_text(self) -> str:
@@ -276,6 +284,11 @@ class FileReport:
             lines.append("The file carries no signature.")
         else:
             lines.append(f"Signatures: {len(self.signatures)}")
+        if self.active_content:
+            lines.append(
+                "WARNING: active content (not covered by what a seal vouches for): "
+                + "; ".join(self.active_content)
+            )
         for number, sig in enumerate(self.signatures, 1):
             lines.append("")
             lines.extend(_text_block(number, sig))
@@ -308,6 +321,8 @@ def _text_block(number: int, sig: SignatureReport) -> list[str]:
     ]
     out = [f"[{number}] {sig.field}: {sig.kind}"]
     out.extend(f"    {label + ':':<15}{value}" for label, value in rows)
+    for rev in sig.changes_after:
+        out.append(f"    {'Revision ' + str(rev.revision) + ':':<15}{rev.describe()}")
     out.extend(f"    Note: {detail}" for detail in sig.details)
     return out
 
@@ -319,9 +334,10 @@ class _Unreadable(Exception):
     pass
 
 
-def _first_line(exc: BaseException) -> str:
+def _first_line(exc: BaseException | str, limit: int = 200) -> str:
     text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    line = text[0] if text else type(exc).__name__
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _size(count: int) -> str:
@@ -336,16 +352,39 @@ class _Broken:
     problem: str
 
 
-def _collect(reader: PdfFileReader) -> list[EmbeddedPdfSignature | _Broken]:
+def _byte_range_problem(emb: EmbeddedPdfSignature, size: int) -> str | None:
+    """What is wrong with a signature's /ByteRange, if anything: it must be two ascending,
+    non-overlapping ranges inside the file (else the hash is over bytes that do not exist)."""
+    try:
+        values = [int(v) for v in emb.sig_object["/ByteRange"]]
+    except Exception:
+        return "the /ByteRange is missing or not a list of numbers"
+    if len(values) != 4 or any(v < 0 for v in values):
+        return "the /ByteRange is not two ranges of non-negative numbers"
+    start1, len1, start2, len2 = values
+    if start1 + len1 > start2:
+        return "the /ByteRange's two ranges overlap or are out of order"
+    if start2 + len2 > size:
+        return f"the /ByteRange points past the end of the file ({start2 + len2} > {size} bytes)"
+    return None
+
+
+def _collect(reader: PdfFileReader, size: int) -> list[EmbeddedPdfSignature | _Broken]:
     """Every filled signature field, in signing order; unparseable ones kept as :class:`_Broken`
     (``reader.embedded_signatures`` would fail for all, or skip unknown formats silently)."""
     found: list[EmbeddedPdfSignature] = []
     broken: list[_Broken] = []
     for fq_name, _value, field_ref in enumerate_sig_fields(reader, filled_status=True):
         try:
-            found.append(EmbeddedPdfSignature(reader, field_ref, fq_name))
+            emb = EmbeddedPdfSignature(reader, field_ref, fq_name)
+            problem = _byte_range_problem(emb, size)
         except Exception as exc:  # garbage in /Contents, /ByteRange, ...
             broken.append(_Broken(fq_name, _first_line(exc)))
+            continue
+        if problem:
+            broken.append(_Broken(fq_name, problem))
+        else:
+            found.append(emb)
     found.sort(key=lambda emb: emb.signed_revision)
     return [*found, *broken]
 
@@ -362,7 +401,7 @@ def _read(
         if reader.encrypted:
             raise _Unreadable("the PDF is encrypted; its signatures cannot be checked")
         reader.root  # noqa: B018 - resolve the catalog now, so damage shows here
-        return reader, _collect(reader)
+        return reader, _collect(reader, len(data))
     except _Unreadable:
         raise
     except PdfDecodeLimitError as exc:
@@ -394,10 +433,17 @@ class _Settings:
         policy: CertRevTrustPolicy,
         moment: datetime | None = None,
     ) -> ValidationContext:
+        # a known certificate named like one of the roots but with another key (the bureau's
+        # root beside a namesake --trust-root) would only lead pyHanko's path builder astray
+        anchors = {root.sha256 for root in roots}
+        names = {root.subject.dump() for root in roots}
+        others = [c for c in self.known if c.sha256 in anchors or c.subject.dump() not in names]
         kwargs: dict[str, Any] = {
             "trust_roots": roots,
-            "other_certs": list(self.known),
-            "crls": list(self.crls),
+            "other_certs": others,
+            # the bureau's CRLs judge only chains that may end at a bureau root: a namesake
+            # CA's certificates must not be checked against a CRL its key did not sign
+            "crls": list(self.crls) if anchors & {r.sha256 for r in self.bureau_roots} else [],
             "ocsps": [],
             "allow_fetching": False,
             "revinfo_policy": policy,
@@ -407,6 +453,16 @@ class _Settings:
         if self.dss is not None:
             return self.dss.as_validation_context(kwargs)
         return ValidationContext(**kwargs)
+
+    @property
+    def other_roots(self) -> list[asn1_x509.Certificate]:
+        """The trust roots that are not the bureau's: for signatures that do not chain (by
+        signature, not by name) to a bureau root. Leaving the bureau's roots out matters when
+        another root carries the same name: pyHanko would build its path by the name and
+        pick the wrong one."""
+        bureau = {root.sha256 for root in self.bureau_roots}
+        unique = {root.sha256: root for root in self.trust_roots if root.sha256 not in bureau}
+        return list(unique.values())
 
     @property
     def all_roots(self) -> list[asn1_x509.Certificate]:
@@ -428,7 +484,11 @@ def _chains_to_bureau(emb: EmbeddedPdfSignature, settings: _Settings) -> bool:
         return True  # the bureau's own seals hang directly off its root: no path to build
     context = settings.context(settings.bureau_roots, SOFT_REVOCATION)
     context.certificate_registry.register_multiple(emb.other_embedded_certs)
-    return bool(asyncio.run(_build_paths(context, emb.signer_cert)))
+    # pyHanko builds paths by names; only a path whose every link is a real signature counts
+    # (a look-alike CA copying the bureau root's name is not the bureau's, with or without a
+    # home: the verdict must depend on the keys trusted, never on the names)
+    paths = asyncio.run(_build_paths(context, emb.signer_cert))
+    return any(not _chain_is_forged(path) for path in paths)
 
 
 def _issued_by_a_bureau_root(
@@ -536,6 +596,21 @@ def _modifications(
     return text, allowed
 
 
+def _namesake_warning(
+    path: ValidationPath | None, bureau_roots: list[asn1_x509.Certificate]
+) -> list[str]:
+    """A warning when a trusted chain ends at a root named exactly like a bureau root."""
+    if path is None:
+        return []
+    anchor = path.trust_anchor.authority.name
+    if any(root.subject == anchor for root in bureau_roots):
+        return [
+            "trusted through a --trust-root that carries the same name as the bureau's own "
+            "root but has a different key: this is not one of the bureau's seals"
+        ]
+    return []
+
+
 def _chain_is_forged(path: ValidationPath | None) -> bool:
     """True if a certificate in ``path`` is not signed by the one above it: pyHanko built the
     chain by names only, through a look-alike CA, so in truth no chain reaches a trust root."""
@@ -618,13 +693,16 @@ def _revocation_text(
     if context.soft_fail_exceptions:
         why = _first_line(context.soft_fail_exceptions[0])
         return None, f"not checked: no usable revocation information offline ({why})"
+    if not _has_revinfo(context, cert):
+        # soft-fail passes a certificate whose CRL is not at hand: that is not a check
+        return None, "not checked: no CRL or OCSP response for it is at hand offline (soft-fail)"
     return False, "not revoked (checked)"
 
 
 def _validate(
     emb: EmbeddedPdfSignature, settings: _Settings, bureau: bool, moment: datetime | None = None
 ) -> tuple[PdfSignatureStatus, ValidationContext]:
-    roots = settings.bureau_roots if bureau else settings.all_roots
+    roots = settings.bureau_roots if bureau else settings.other_roots
     policy = BUREAU_REVOCATION if bureau else SOFT_REVOCATION
     context = settings.context(roots, policy, moment)
     ts_context = settings.context(settings.all_roots, SOFT_REVOCATION, moment)
@@ -742,6 +820,8 @@ def _verify_signature(
         emb, settings, bureau, status, context, report
     )
     report.trusted = status.trusted
+    if not bureau and status.trusted:
+        report.details.extend(_namesake_warning(status.validation_path, settings.bureau_roots))
     report.revoked, report.revocation = _revocation_text(
         status, bureau, context, revoked_later, sub
     )
@@ -883,19 +963,18 @@ def verify_pdf(
     except _Unreadable as exc:
         return FileReport(name, TOTAL_FAILED, FORMAT_FAILURE, [], error=str(exc))
     if not embedded:
-        return FileReport(name, NO_SIGNATURE_FOUND, None, [])
+        return FileReport(name, NO_SIGNATURE_FOUND, None, [], active_content=_active(reader))
     if at is not None and at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
+    dss: DocumentSecurityStore | None = None
+    damaged_dss: str | None = None
     try:
-        dss: DocumentSecurityStore | None = DocumentSecurityStore.read_dss(reader)
+        dss = DocumentSecurityStore.read_dss(reader)
     except NoDSSFoundError:
-        dss = None
+        pass  # most PDFs signed elsewhere (Acrobat, pyHanko's defaults) carry none
     except Exception as exc:  # a damaged DSS: validate without it, and say so
         log.debug("unreadable DSS", exc_info=True)
-        dss = None
-        damaged_dss: str | None = _first_line(exc)
-    else:
-        damaged_dss = None
+        damaged_dss = _first_line(exc)
     settings = _Settings(
         trust_roots=[_asn1(c) for c in trust_roots],
         bureau_roots=[_asn1(c) for c in bureau_roots],
@@ -926,7 +1005,26 @@ def verify_pdf(
             report = _failed_report(emb, exc)
         if damaged_dss:
             report.details.append(f"the document security store is damaged: {damaged_dss}")
+        report.changes_after = _changes_after(reader, emb)
         reports.append(report)
 
     worst = max(reports, key=lambda r: _RANK.get(r.indication, 3))
-    return FileReport(name, worst.indication, worst.subindication, reports)
+    return FileReport(
+        name, worst.indication, worst.subindication, reports, active_content=_active(reader)
+    )
+
+
+def _changes_after(reader: PdfFileReader, emb: EmbeddedPdfSignature) -> list[RevisionChanges]:
+    try:
+        return changes_after(reader, emb.signed_revision)
+    except Exception:  # seals.changes does not raise by design; a report must come out anyway
+        log.debug("changes after signing not analysed", exc_info=True)
+        return []
+
+
+def _active(reader: PdfFileReader) -> list[str]:
+    try:
+        return active_content(reader)
+    except Exception:
+        log.debug("active content not analysed", exc_info=True)
+        return []

@@ -159,3 +159,30 @@ def test_verify_at_a_past_moment_and_a_malformed_moment(bureau: Bureau, sealed):
 
 def test_audit_verify_reverifies_sealed_items(bureau: Bureau, sealed):
     assert bureau.json("audit", "verify")["ok"] is True
+
+
+def test_a_pdf_signed_elsewhere_without_a_dss_verifies_instead_of_an_internal_error(
+    bureau: Bureau, tmp_path
+):
+    from tests.seals import foreign
+
+    agency = foreign.build_foreign_pki()
+    signed = tmp_path / "licence.pdf"
+    signed.write_bytes(foreign.sign(foreign.blank_pdf(), agency.signer, agency.intermediate))
+    root = tmp_path / "agency-root.pem"
+    root.write_bytes(agency.root.pem)
+    result = bureau("verify", signed, "--trust-root", root)
+    assert result.code == 0, result.err
+    assert "internal error" not in result.err and "TOTAL_PASSED" in result.out
+    untrusted = bureau.fails(1, "verify", signed, "--json")
+    assert untrusted.json()[0]["subindication"] == "NO_CERTIFICATE_CHAIN_FOUND"
+
+
+def test_the_report_lists_what_changed_after_a_seal_and_any_active_content(bureau: Bureau, sealed):
+    [report] = bureau.json("verify", sealed[1])
+    assert report["active_content"] == []
+    [signature] = report["signatures"]
+    # the seal's own revision is followed by the one embedding its chain and CRL (B-LT)
+    assert [r["revision"] for r in signature["changes_after"]] == [2]
+    assert "validation data" in signature["changes_after"][0]["kinds"]
+    assert "Revision 2:" in bureau.ok("verify", sealed[1]).out
