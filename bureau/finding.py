@@ -21,6 +21,7 @@ from archive.access import DEPARTMENT_BOUND
 from archive.config import WatchSettings
 from archive.errors import OperationFailed
 from archive.service import CLASSIFIED, Archive
+from bureau import intake
 from generators.progress import Progress
 from indexer.documents import BLIND_PURPOSE, item_text
 from indexer.generations import IndexDir
@@ -128,7 +129,7 @@ def watch(
         echo(stamped)
         _append(log_path, stamped)
 
-    watcher = Watcher(archive, settings, report)
+    watcher = Watcher(archive, settings, report, seal_check=lambda p: intake.seal_check(archive, p))
     return watcher.run_once() if once else watcher.run(stop)
 
 
