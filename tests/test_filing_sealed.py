@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import shutil
+from io import BytesIO
 from pathlib import Path
 
 import pytest
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
+from pypdf.xmp import XmpInformation
 
 from seals.sign import sign_pdf
-from tests.factories import make_pdf
+from tests.factories import make_pdf, pdf_bytes
 from tests.intake import holdings, last_filing, refused, run
 from tests.seals.conftest import build_pki
 
@@ -94,6 +96,28 @@ def test_the_ignored_metadata_is_named_in_the_trail_and_on_stderr(home, sealed, 
     _, err = file_json(home, forged)
     assert last_filing(home)["ignored_after_seal"] == ["bureau.doc_no", "title"]
     assert "bureau.doc_no, title" in err and "ignored" in err
+
+
+def set_xmp_title(writer: PdfWriter, title: str) -> None:
+    xmp = XmpInformation.create()
+    xmp.dc_title = {"x-default": title}
+    writer.xmp_metadata = xmp
+
+
+def test_an_xmp_title_rewritten_after_the_seal_is_ignored(home, tmp_path):
+    writer = PdfWriter(clone_from=PdfReader(BytesIO(pdf_bytes("Hello", {"bureau.kind": "notice"}))))
+    set_xmp_title(writer, "Sealed XMP title")  # no /Title: the XMP title is the title
+    plain = tmp_path / "plain.pdf"
+    writer.write(plain)
+    sealed = tmp_path / "sealed.pdf"
+    assert run(home, "sign", plain, "--dept", "BGS", "--out", sealed).code == 0
+    update = PdfWriter(sealed, incremental=True)
+    set_xmp_title(update, "Forged XMP title")
+    forged = tmp_path / "forged.pdf"
+    update.write(forged)
+    item, _ = file_json(home, forged, "--dept", "BGS", "--date", "2026-03-04")
+    assert item["title"] == "Sealed XMP title" and item["sealed"] is True
+    assert last_filing(home)["ignored_after_seal"] == ["title"]
 
 
 def test_a_seal_by_a_signer_from_another_pki_is_not_a_bureau_seal(home, tmp_path):
