@@ -26,9 +26,10 @@ The rules, and why:
   `MAX_UNZIPPED`. zipfile never inflates a member past its declared size, so the declared
   sizes bound the work. The XML parts that are read are streamed through expat, never
   held whole: no DTD is allowed (OOXML has none; a DTD is how entity bombs start) and
-  elements nest at most `MAX_XML_DEPTH` deep (Word's own limit for nested tables is far
-  below it). Property parts (`docProps/*.xml`) are small by nature and are refused above
-  `MAX_PROPERTY_PART`.
+  elements nest at most `MAX_XML_DEPTH` deep (libxml2's default limit: python-docx and the
+  indexer, which read the document later through lxml, could not read it deeper anyway;
+  real documents nest a few dozen deep). Property parts (`docProps/*.xml`) are small by
+  nature and are refused above `MAX_PROPERTY_PART`.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ MAX_ZIP_MEMBERS = 10_000
 """The most members a DOCX may have; a real document has tens, images included."""
 
 MAX_XML_DEPTH = 256
-"""The deepest element nesting accepted in a DOCX part (libxml2's own default limit)."""
+"""The deepest element nesting accepted in a DOCX part (libxml2's default limit, which lxml
+and so python-docx apply when reading it later)."""
 
 MAX_PROPERTY_PART = 1 << 20
 """The largest docProps part read (1 MiB): properties are a few hundred bytes."""
