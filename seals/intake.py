@@ -22,7 +22,7 @@ from pathlib import Path
 from cryptography import x509
 
 from archive.filing import SealCheck
-from seals.verify import NO_SIGNATURE_FOUND, verify_pdf
+from seals.verify import DEFAULT_MAX_BYTES, NO_SIGNATURE_FOUND, verify_pdf
 
 
 def check_seal(
@@ -34,6 +34,8 @@ def check_seal(
 ) -> SealCheck:
     """Verify the seals of the PDF at `path`; never raises for a bad file (screening refuses
     an unreadable PDF with its own reason, so an unreadable one is simply not sealed)."""
+    if path.stat().st_size > DEFAULT_MAX_BYTES:  # not read into memory: verify refuses it too
+        return SealCheck(False, problem=f"over {DEFAULT_MAX_BYTES >> 20} MiB, too large to verify")
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     report = verify_pdf(
