@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from archive import audit, catalog, codes, crypto, docmeta, items, numbers
+from archive import audit, catalog, codes, crypto, docmeta, items, numbers, screening
 from archive.config import Config
 from archive.errors import BadInput
 from archive.keys import KeyRing
@@ -37,6 +37,19 @@ class Source:
     @property
     def recorded_name(self) -> str:
         return self.name or self.path.name
+
+
+@dataclass(frozen=True)
+class SealCheck:
+    """What the front door found when it verified a PDF's seal against the home's own trust
+    root, at filing time (the archive does not verify seals: that is `seals/`, an outer
+    layer). Only a verified seal makes an item `sealed`; only the revision it covers is
+    believed for metadata."""
+
+    verified: bool
+    signed_length: int | None = None  # where the revision the seal covers ends (its bytes)
+    problem: str | None = None  # why a signature in the file is not a verified bureau seal
+    sha256: str | None = None  # the bytes that were checked, so a file changed since is refused
 
 
 @dataclass
@@ -64,6 +77,8 @@ class FilingRequest:
     number: tuple[str, int, int] | None = None  # a reserved register entry this item uses
     origin: str | None = None  # where the files came from (e.g. an inbox claim), for the trail
     category: str | None = None  # the retention category; by default the one that matches
+    seal: SealCheck | None = None  # the first document's seal, checked by the front door
+    require_seal: bool = False  # refuse the item unless that seal verified
 
 
 @dataclass(frozen=True)
@@ -80,12 +95,15 @@ class Metadata:
     due: date | None = None
     retention_override: str | None = None  # the category's period, when --retention differs
     sealed: bool = False
+    notes: dict[str, object] = field(default_factory=dict)  # screening findings, for the trail
 
 
 @dataclass(frozen=True)
 class FiledResult:
     item: items.Item
     duplicate_of: str | None = None
+    warnings: tuple[str, ...] = ()  # what the filer should know (printed on stderr)
+    active_content: tuple[str, ...] = ()  # screening.ACTIVE_KINDS found in the item's files
 
 
 @dataclass(frozen=True)
@@ -101,7 +119,16 @@ def prepare(
     """Validate every file and settle the metadata; BadInput naming what is wrong."""
     if not request.documents:
         raise BadInput("nothing to file: give a .docx or .pdf document")
-    documents = [_Prepared(s, docmeta.inspect(s.path), "document") for s in request.documents]
+    seal = request.seal
+    signed_length = seal.signed_length if seal is not None and seal.verified else None
+    documents = [
+        _Prepared(
+            s,
+            docmeta.inspect(s.path, s.recorded_name, signed_length if n == 0 else None),
+            "document",
+        )
+        for n, s in enumerate(request.documents)
+    ]
     renditions = [d.info.rendition for d in documents]
     if len(set(renditions)) != len(renditions):
         raise BadInput("an item has at most one file of each rendition (one DOCX, one PDF)")
@@ -110,13 +137,66 @@ def prepare(
         raise BadInput(f"the official rendition {official!r} is not among the files given")
     documents.sort(key=lambda d: d.info.rendition != official)
     attachments = [
-        _Prepared(s, docmeta.inspect_attachment(s.path), "attachment") for s in request.attachments
+        _Prepared(s, docmeta.inspect_attachment(s.path, s.recorded_name), "attachment")
+        for s in request.attachments
     ]
     found: dict[str, str] = {}
     for doc in reversed(documents):  # the official rendition's properties win
         found.update(doc.info.properties)
     meta = _metadata(request, found, config, schedule)
-    return documents + attachments, replace(meta, sealed=documents[0].info.sealed)
+    sealed, notes = _seal_findings(request, documents[0])
+    active = sorted({kind for p in documents + attachments for kind in p.info.active_content})
+    if active:
+        notes["active_content"] = [k for k in screening.ACTIVE_KINDS if k in active]
+    return documents + attachments, replace(meta, sealed=sealed, notes=notes)
+
+
+def _seal_findings(request: FilingRequest, official: _Prepared) -> tuple[bool, dict[str, object]]:
+    """Whether the item is sealed, and what the trail should record about its seal.
+
+    With a seal check from the front door, only a verified bureau seal on the official PDF
+    counts; without one (documents this program sealed itself) a filled signature does.
+    """
+    seal = request.seal
+    info = official.info
+    notes: dict[str, object] = {}
+    if seal is None:
+        sealed = info.signed
+    else:
+        sealed = (
+            seal.verified and info.rendition == "pdf" and request.documents[0] is official.source
+        )
+        if info.signed and not sealed:
+            notes["unsealed_signature"] = seal.problem or "the signature does not verify"
+    if request.require_seal and not sealed:
+        why = notes.get("unsealed_signature") or "it carries no seal"
+        raise BadInput(
+            f"{screening.printable(official.source.recorded_name)}: not sealed by the bureau "
+            f"({why}); --require-seal refuses it"
+        )
+    if info.ignored_after_seal:
+        notes["ignored_after_seal"] = list(info.ignored_after_seal)
+    return sealed, notes
+
+
+def warnings_for(notes: dict[str, object]) -> tuple[str, ...]:
+    """The screening findings of a filing as lines for the person who filed it."""
+    lines = []
+    if "unsealed_signature" in notes:
+        lines.append(
+            f"warning: the PDF's signature is not a valid bureau seal "
+            f"({notes['unsealed_signature']}): filed as unsealed"
+        )
+    if "ignored_after_seal" in notes:
+        names = ", ".join(notes["ignored_after_seal"])  # type: ignore[arg-type]
+        lines.append(
+            f"warning: metadata changed after the seal was ignored ({names}): "
+            "the sealed revision's values were used"
+        )
+    if "active_content" in notes:
+        kinds = ", ".join(notes["active_content"])  # type: ignore[arg-type]
+        lines.append(f"warning: the document contains active content: {kinds}")
+    return tuple(lines)
 
 
 @dataclass(frozen=True)
@@ -177,6 +257,13 @@ def file(
         version, wrapped = keyring().wrap(item_id, key)
         protection = _Protection(key, version, wrapped)
     stored = [_store(store, p.source.path, item_id, protection) for p in prepared]
+    seal = request.seal
+    checked = seal is not None and prepared[0].source is request.documents[0]
+    if checked and seal.sha256 and seal.sha256 != stored[0].sha256:  # type: ignore[union-attr]
+        raise BadInput(
+            f"{screening.printable(prepared[0].source.recorded_name)} changed while it was "
+            "being filed: file it again"
+        )
     with catalog.write(conn):
         previous = _superseded(conn, request.supersedes) if request.supersedes else None
         if not request.allow_duplicate:
@@ -204,7 +291,11 @@ def file(
         if request.number:
             numbers.mark_used(conn, request.number, item_id)
         row = conn.execute(f"SELECT {items.ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,))
-        return FiledResult(items.load(conn, row.fetchall())[0])
+        return FiledResult(
+            items.load(conn, row.fetchall())[0],
+            warnings=warnings_for(meta.notes),
+            active_content=tuple(meta.notes.get("active_content", ())),  # type: ignore[arg-type]
+        )
 
 
 def _store(store: BlobStore, path: Path, item_id: str, protection: _Protection | None) -> _Stored:
@@ -314,6 +405,7 @@ def _insert(
             "category": meta.category,
             "due": meta.due.isoformat() if meta.due else None,
         }
+        | meta.notes
         | ({"origin": origin} if origin else {})
         | (
             {"retention_override": {"category": meta.retention_override, "given": meta.retention}}
@@ -424,11 +516,15 @@ def _metadata(
     )
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _text(name: str, value: str, limit: int) -> str:
-    """A one-line metadata value: whitespace collapsed, no control characters, bounded."""
+    """A one-line metadata value: valid text, whitespace collapsed, no control characters,
+    bounded."""
+    if _SURROGATE.search(value):  # undecodable bytes from a command line or a file name
+        raise BadInput(f"invalid {name}: it is not valid UTF-8 text")
     if _CONTROL.search(value):
         raise BadInput(f"invalid {name}: it contains control characters")
     text = " ".join(unicodedata.normalize("NFC", value).split())

@@ -32,7 +32,7 @@ from archive.filing import FilingRequest, Source, parse_date
 from archive.service import Archive, default_actor
 from archive.vocab import CLASSIFICATIONS, RETENTIONS
 from archive.vocab import classification as parse_classification
-from bureau import backups, disposal, finding, retention, sealing, text
+from bureau import backups, disposal, finding, intake, retention, sealing, text
 from bureau.batch import generate_batch
 from bureau.generate import find_template, generate_one, load_data, templates_for
 from bureau.template_install import install
@@ -92,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--category", metavar="CODE", help="the retention category (default: by kind)")
     p.add_argument("--supersedes", metavar="REF", help="the item this one corrects")
     p.add_argument("--allow-duplicate", action="store_true", help="file even identical content")
+    p.add_argument(
+        "--require-seal",
+        action="store_true",
+        help="refuse the document unless it is a PDF whose bureau seal verifies",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_file)
 
@@ -481,7 +486,24 @@ def cmd_seals_export_root(args: argparse.Namespace) -> int:
     return 0
 
 
+_FILE_TEXT_OPTIONS = (
+    "kind",
+    "dept",
+    "title",
+    "date",
+    "classification",
+    "retention",
+    "doc_no",
+    "category",
+    "supersedes",
+)
+
+
 def cmd_file(args: argparse.Namespace) -> int:
+    for name in _FILE_TEXT_OPTIONS:  # undecodable bytes in argv arrive as lone surrogates
+        value = getattr(args, name)
+        if value is not None and not _is_utf8(value):
+            raise BadInput(f"--{name.replace('_', '-')}: the value is not valid UTF-8 text")
     request = FilingRequest(
         documents=[Source(args.path)],
         attachments=[Source(a) for a in args.attach],
@@ -495,10 +517,17 @@ def cmd_file(args: argparse.Namespace) -> int:
         category=args.category,
         supersedes=args.supersedes,
         allow_duplicate=args.allow_duplicate,
+        require_seal=args.require_seal,
     )
     with _open(args) as archive:
+        request.seal = intake.seal_check(archive, args.path)
         result = archive.file(request)
-    data = result.item.to_json() | {"duplicate_of": result.duplicate_of}
+    for warning in result.warnings:
+        print(f"bureau: {warning}", file=sys.stderr)
+    data = result.item.to_json() | {
+        "duplicate_of": result.duplicate_of,
+        "active_content": list(result.active_content),
+    }
     if result.duplicate_of:
         message = (
             f"already filed as {result.item.archive_code} (item {result.item.id}); not stored again"
@@ -507,6 +536,14 @@ def cmd_file(args: argparse.Namespace) -> int:
         message = f"filed {result.item.archive_code} (item {result.item.id})"
     _emit(args, data, message)
     return 0
+
+
+def _is_utf8(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -22,6 +22,7 @@ from archive.config import WatchSettings
 from archive.errors import OperationFailed
 from archive.service import Archive
 from archive.vocab import CLASSIFIED
+from bureau import intake
 from generators.progress import Progress
 from indexer.documents import BLIND_PURPOSE, item_text
 from indexer.generations import IndexDir
@@ -129,7 +130,7 @@ def watch(
         echo(stamped)
         _append(log_path, stamped)
 
-    watcher = Watcher(archive, settings, report)
+    watcher = Watcher(archive, settings, report, seal_check=lambda p: intake.seal_check(archive, p))
     return watcher.run_once() if once else watcher.run(stop)
 
 

@@ -25,8 +25,9 @@ from typing import Any
 import yaml
 
 from archive.errors import BadInput, BureauError
-from archive.filing import FilingRequest, Source
+from archive.filing import FilingRequest, SealCheck, Source
 from archive.items import new_id
+from archive.screening import printable
 from archive.service import Archive
 
 SIDECAR = ".meta.yaml"
@@ -43,8 +44,13 @@ SIDECAR_KEYS = {
     "retention": "retention",
     "doc-no": "doc_no",
     "doc_no": "doc_no",
+    "require-seal": "require_seal",
 }
 MAX_SIDECAR_BYTES = 64 * 1024
+MAX_SIDECAR_VALUE = 1000
+"""The longest value a sidecar may give (the longest metadata value, a title, is 1000)."""
+MAX_SIDECAR_EVENTS = 200
+"""The most YAML events a sidecar may hold: a flat mapping of at most 9 keys needs ~40."""
 _TEMPORARY = re.compile(r"^(~\$.*|\.~lock\..*#|.*\.(tmp|part|crdownload))$", re.IGNORECASE)
 
 
@@ -63,7 +69,7 @@ class Outcome:
             "rejected": "rejected:",
             "retry": "will retry:",
         }
-        return f"inbox: {self.name}: {verbs[self.status]} {self.detail}"
+        return f"inbox: {printable(self.name)}: {verbs[self.status]} {printable(self.detail)}"
 
 
 def is_candidate(path: Path) -> bool:
@@ -80,11 +86,13 @@ class Inbox:
         archive: Archive,
         settle_seconds: float,
         clock: Callable[[], float] = time.time,
+        seal_check: Callable[[Path], SealCheck | None] | None = None,
     ) -> None:
         self.archive = archive
         self.folder = archive.home.folder("inbox")
         self.settle_seconds = settle_seconds
         self.clock = clock
+        self.seal_check = seal_check  # the front door's seal verification (bureau/intake.py)
 
     # -- what is waiting -------------------------------------------------------------------
 
@@ -173,6 +181,7 @@ class Inbox:
         return FilingRequest(
             documents=[Source(document, document.name)],
             origin=f"inbox:{claim.name}",
+            seal=self.seal_check(document) if self.seal_check else None,
             **metadata,
         )
 
@@ -182,7 +191,9 @@ class Inbox:
         target_dir.mkdir(exist_ok=True)
         document = next(p for p in claim.iterdir() if not p.name.endswith(SIDECAR))
         target = _free_name(target_dir, document.name)
-        (target_dir / (target.name + REASON)).write_text(reason, encoding="utf-8")
+        (target_dir / (target.name + REASON)).write_text(
+            reason, encoding="utf-8", errors="backslashreplace"
+        )
         sidecar = claim / (document.name + SIDECAR)
         if sidecar.is_file():
             os.rename(sidecar, target_dir / (target.name + SIDECAR))
@@ -193,7 +204,9 @@ class Inbox:
         target_dir = self.folder / REJECTED
         target_dir.mkdir(exist_ok=True)
         target = _free_name(target_dir, path.name)
-        (target_dir / (target.name + REASON)).write_text(reason + "\n", encoding="utf-8")
+        (target_dir / (target.name + REASON)).write_text(
+            reason + "\n", encoding="utf-8", errors="backslashreplace"
+        )
         sidecar = path.with_name(path.name + SIDECAR)
         if sidecar.is_file():
             os.rename(sidecar, target_dir / (target.name + SIDECAR))
@@ -238,29 +251,62 @@ class Inbox:
 
 
 def read_sidecar(path: Path) -> dict[str, Any]:
-    """The filing options a sidecar gives; BadInput naming what is wrong with it."""
+    """The filing options a sidecar gives; BadInput naming what is wrong with it.
+
+    A sidecar comes from outside like the document: it must be small UTF-8 YAML, a flat
+    mapping of known keys to single values of bounded length, with no anchors or aliases
+    (the stuff of YAML bombs; a sidecar has no use for them).
+    """
     if not path.is_file():
         return {}
+    name = printable(path.name)
     if path.stat().st_size > MAX_SIDECAR_BYTES:
-        raise BadInput(f"{path.name}: the sidecar is larger than {MAX_SIDECAR_BYTES} bytes")
+        raise BadInput(f"{name}: the sidecar is larger than {MAX_SIDECAR_BYTES} bytes")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadInput(f"{name}: the sidecar is not UTF-8 text") from None
+    try:
+        _screen_yaml(text, name)
+        data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - libyaml's safe loader
+    except yaml.YAMLError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BadInput(f"{path.name}: not valid YAML: {first}") from exc
+        raise BadInput(f"{name}: not valid YAML: {printable(first)}") from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise BadInput(f"{path.name}: the sidecar must be a mapping of option: value")
+        raise BadInput(f"{name}: the sidecar must be a mapping of option: value")
     options: dict[str, Any] = {}
     for key, value in data.items():
         if key not in SIDECAR_KEYS:
             known = ", ".join(k for k in SIDECAR_KEYS if k != "doc_no")
-            raise BadInput(f"{path.name}: unknown key {key!r}: the keys are {known}")
+            raise BadInput(f"{name}: unknown key {printable(str(key))!r}: the keys are {known}")
         if value is None or isinstance(value, dict | list):
-            raise BadInput(f"{path.name}: {key} must be a single value")
-        options[SIDECAR_KEYS[key]] = str(value)
+            raise BadInput(f"{name}: {key} must be a single value")
+        if SIDECAR_KEYS[key] == "require_seal":
+            if not isinstance(value, bool):
+                raise BadInput(f"{name}: require-seal must be true or false")
+            options["require_seal"] = value
+            continue
+        text_value = str(value)
+        if len(text_value) > MAX_SIDECAR_VALUE:
+            raise BadInput(f"{name}: {key} is longer than {MAX_SIDECAR_VALUE} characters")
+        options[SIDECAR_KEYS[key]] = text_value
     return options
+
+
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _screen_yaml(text: str, name: str) -> None:
+    """Refuse anchors, aliases, tags and anything but a short flat document, before loading."""
+    for count, event in enumerate(yaml.parse(text, Loader=_SafeLoader), start=1):
+        if count > MAX_SIDECAR_EVENTS:
+            raise BadInput(f"{name}: the sidecar is not a short list of option: value lines")
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise BadInput(f"{name}: the sidecar uses YAML anchors or aliases: write values out")
+        if getattr(event, "tag", None) is not None:
+            raise BadInput(f"{name}: the sidecar uses YAML tags: write plain values")
 
 
 def _for_the_inbox(message: str, name: str) -> str:

@@ -28,11 +28,15 @@ from docx.oxml.parser import parse_xml
 from lxml.etree import _Element
 from pypdf import PasswordType, PdfReader
 
+from archive import screening
+from archive.errors import BadInput
+
 MAX_CHARS = 2_000_000
 """The most text kept from one document, so a huge file cannot exhaust memory."""
 
-_MAX_UNZIPPED = 256 * 2**20
-"""The most a DOCX may unzip to: python-docx loads every part into memory."""
+_MAX_XML_PART = 16 * 2**20
+"""The largest XML part of a DOCX whose text is read (16 MiB, a few thousand pages): the part
+is parsed whole with lxml, which needs several times its size in memory."""
 
 _MAX_REASON = 200
 
@@ -148,11 +152,9 @@ _REFERENCES = {_W + "headerReference": "header", _W + "footerReference": "footer
 
 def _docx(stream: BinaryIO) -> Extracted:
     try:
-        if _unzipped_size(stream) > _MAX_UNZIPPED:
-            limit = _MAX_UNZIPPED // 2**20
-            return _unavailable(
-                f"the DOCX is too large to read its text (over {limit} MB unzipped)"
-            )
+        refused = _screen_zip(stream)
+        if refused:
+            return _unavailable(refused)
         out = _docx_text(stream)
     except Exception as exc:  # a damaged or hostile package fails in many library-specific ways
         return _unavailable(f"not a valid DOCX: {_reason(exc)}")
@@ -161,10 +163,24 @@ def _docx(stream: BinaryIO) -> Extracted:
     return out.result()
 
 
-def _unzipped_size(stream: BinaryIO) -> int:
-    """The size the zip says its files unzip to (zipfile never reads past a file's size)."""
-    with zipfile.ZipFile(stream) as archive:
-        return sum(member.file_size for member in archive.infolist())
+def _screen_zip(stream: BinaryIO) -> str | None:
+    """Why the package must not be inflated, if it must not: filing's zip-bomb limits (from
+    its directory alone; zipfile never reads past a member's declared size), and no XML part
+    too large to parse. lxml's default parser refuses nesting deeper than 256 by itself."""
+    size = stream.seek(0, io.SEEK_END)
+    stream.seek(0)
+    with zipfile.ZipFile(stream) as package:
+        try:
+            screening.check_zip(package, size, "the DOCX")
+        except BadInput as exc:
+            return str(exc)
+        for member in package.infolist():
+            if member.filename.lower().endswith(".xml") and member.file_size > _MAX_XML_PART:
+                limit = _MAX_XML_PART // 2**20
+                part = screening.printable(member.filename)
+                return f"the DOCX is too large to read its text ({part} is over {limit} MiB)"
+    stream.seek(0)
+    return None
 
 
 def _docx_text(stream: BinaryIO) -> _Text:

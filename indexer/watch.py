@@ -14,12 +14,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from archive.config import WatchSettings
 from archive.errors import IndexBusy
+from archive.filing import SealCheck
 from archive.service import Archive
 from indexer.generations import IndexDir
 from indexer.inbox import Inbox, Outcome
@@ -69,13 +71,14 @@ class Watcher:
         archive: Archive,
         settings: WatchSettings,
         report: Report = lambda line: None,
+        seal_check: Callable[[Path], SealCheck | None] | None = None,
     ) -> None:
         self.archive = archive
         self.settings = settings
         self.report = report
         self.dir = IndexDir(archive.home.folder("index"))
         self.indexer = Indexer(archive, self.dir)
-        self.inbox = Inbox(archive, settings.settle_seconds)
+        self.inbox = Inbox(archive, settings.settle_seconds, seal_check=seal_check)
         self.tally = Tally()
 
     def run_once(self) -> Tally:

@@ -268,13 +268,24 @@ def test_docx_cut_in_half_is_unavailable(tmp_path):
     assert got.unavailable.startswith("not a valid DOCX: ")
 
 
-def test_docx_that_unzips_too_large_is_unavailable(monkeypatch):
-    monkeypatch.setattr(text, "_MAX_UNZIPPED", 1000)
+def test_docx_whose_xml_part_is_too_large_to_parse_is_unavailable(monkeypatch):
+    monkeypatch.setattr(text, "_MAX_XML_PART", 1000)
 
-    got = extract(docx_bytes(paragraphs_docx("Small, but over the limit here.")), "docx")
+    got = extract(docx_bytes(paragraphs_docx("Small, but over the limit here. " * 40)), "docx")
 
     assert got.text == ""
     assert got.unavailable.startswith("the DOCX is too large to read its text")
+
+
+def test_a_docx_zip_bomb_is_unavailable_without_being_inflated():
+    buffer = io.BytesIO(docx_bytes(paragraphs_docx("A notice.")))
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("word/media/zeros.bin", bytes(64 << 20))  # 64 MiB, ~1000:1
+
+    got = extract(buffer.getvalue(), "docx")
+
+    assert got.text == ""
+    assert "zip bomb" in got.unavailable
 
 
 def test_docx_text_is_cut_at_max_chars(monkeypatch):
