@@ -7,6 +7,8 @@ afterwards verifies, but the report must say so. This module reads the revisions
 (pyHanko's cross-reference history) and classifies every object each revision wrote:
 
 * ``metadata``: the document information dictionary (/Info) or the XMP metadata stream;
+* ``bookkeeping``: only /ModDate or /Producer of /Info, which every incremental save (a
+  later seal, the validation data of B-LT) rewrites by itself;
 * ``annotations``: annotations other than form widgets (comments, stamps, links, files);
 * ``form fields``: form fields and their widgets, values and appearances;
 * ``pages``: the page tree, page dictionaries, content streams and page resources;
@@ -33,6 +35,8 @@ FORM_FIELDS = "form fields"
 PAGES = "pages"
 SIGNATURES = "signatures"
 VALIDATION_DATA = "validation data"
+BOOKKEEPING = "bookkeeping"
+_WRITER_KEYS = {"/ModDate", "/Producer"}
 OTHER = "other"
 
 _MAX_OBJECTS = 20_000  # bound on the objects walked per revision (a hostile file is finite)
@@ -105,7 +109,9 @@ def revision_changes(reader: PdfFileReader, revision: int) -> RevisionChanges:
             found.extend(_catalog_changes(old, new))
             continue
         role = roles.get(_key(ref))
-        if role is not None and role[0] == PAGES and role[1].startswith("page "):
+        if role == (METADATA, "XMP metadata"):
+            found.append(_xmp_change(old, new))
+        elif role is not None and role[0] == PAGES and role[1].startswith("page "):
             change = _page_change(old, new, ref, role[1])
             if change is not None:
                 found.append(change)
@@ -315,7 +321,72 @@ def _info_changes(old: HistoricalResolver, new: HistoricalResolver) -> list[Chan
     if before == after:
         return []
     keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-    return [Change(METADATA, "document information dictionary (" + ", ".join(keys) + ")")]
+    kind = BOOKKEEPING if set(keys) <= _WRITER_KEYS else METADATA
+    return [Change(kind, "document information dictionary (" + ", ".join(keys) + ")")]
+
+
+_XMP = "http://ns.adobe.com/xap/1.0/"
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+# what a writer refreshes on every save, whoever saves
+_XMP_ROUTINE = {
+    f"{{{_XMP}}}ModifyDate",
+    f"{{{_XMP}}}MetadataDate",
+    "{http://ns.adobe.com/pdf/1.3/}Producer",
+    "{http://ns.adobe.com/xap/1.0/mm/}InstanceID",
+}
+_XMP_LIMIT = 4 * 1024 * 1024
+
+
+def _xmp_change(old: HistoricalResolver, new: HistoricalResolver) -> Change:
+    """The XMP packet: `metadata` naming the properties that differ, or `bookkeeping` when
+    only the save's own dates, producer and instance id moved."""
+    before, after = _xmp_properties(old), _xmp_properties(new)
+    if before is None or after is None:
+        return Change(METADATA, "XMP metadata")
+    changed = sorted(_short(k) for k in set(before) | set(after) if before.get(k) != after.get(k))
+    meaningful = [k for k in changed if k not in {_short(r) for r in _XMP_ROUTINE}]
+    if not changed:
+        return Change(BOOKKEEPING, "XMP metadata (rewritten unchanged)")
+    kind = METADATA if meaningful else BOOKKEEPING
+    return Change(kind, "XMP metadata (" + ", ".join(meaningful or changed) + ")")
+
+
+def _xmp_properties(resolver: HistoricalResolver) -> dict[str, list[str]] | None:
+    """Each XMP property (as a qualified name) with its values, or None if unreadable."""
+    from lxml import etree  # only when a revision rewrote XMP
+
+    try:
+        stream = resolver.root["/Metadata"]
+        data = stream.data[:_XMP_LIMIT]
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+        tree = etree.fromstring(data, parser)
+    except Exception:
+        return None
+    found: dict[str, list[str]] = {}
+    for description in tree.iter(f"{{{_RDF}}}Description"):
+        for name, value in description.attrib.items():
+            if not name.startswith(f"{{{_RDF}}}"):
+                found.setdefault(name, []).append(value)
+        for prop in description:
+            if isinstance(prop.tag, str):
+                texts = [t.strip() for t in prop.itertext() if t.strip()]
+                found.setdefault(prop.tag, []).extend(texts or [str(sorted(prop.attrib.items()))])
+    return found
+
+
+def _short(qualified: str) -> str:
+    """`{ns}Name` as `prefix:Name` for the namespaces an auditor knows, else `Name`."""
+    prefixes = {
+        _XMP: "xmp",
+        "http://purl.org/dc/elements/1.1/": "dc",
+        "http://ns.adobe.com/pdf/1.3/": "pdf",
+        "http://ns.adobe.com/xap/1.0/mm/": "xmpMM",
+    }
+    namespace, _, local = (
+        qualified[1:].partition("}") if qualified.startswith("{") else ("", "", qualified)
+    )
+    prefix = prefixes.get(namespace)
+    return f"{prefix}:{local}" if prefix else local
 
 
 def _info_dict(resolver: HistoricalResolver) -> dict[str, str]:

@@ -116,7 +116,13 @@ from pyhanko_certvalidator.policy_decl import (
 )
 
 from archive.errors import BadInput
-from seals.changes import RevisionChanges, changes_after
+from seals.changes import (
+    BOOKKEEPING,
+    SIGNATURES,
+    VALIDATION_DATA,
+    RevisionChanges,
+    changes_after,
+)
 from seals.content import active_content
 
 log = logging.getLogger(__name__)
@@ -1006,6 +1012,7 @@ def verify_pdf(
         if damaged_dss:
             report.details.append(f"the document security store is damaged: {damaged_dss}")
         report.changes_after = _changes_after(reader, emb)
+        report.modifications = _summary(report.modifications, report.changes_after)
         reports.append(report)
 
     worst = max(reports, key=lambda r: _RANK.get(r.indication, 3))
@@ -1020,6 +1027,18 @@ def _changes_after(reader: PdfFileReader, emb: EmbeddedPdfSignature) -> list[Rev
     except Exception:  # seals.changes does not raise by design; a report must come out anyway
         log.debug("changes after signing not analysed", exc_info=True)
         return []
+
+
+def _summary(verdict: str | None, revisions: list[RevisionChanges]) -> str | None:
+    """pyHanko's verdict on later changes, unless it calls harmless what the revisions show
+    to be more (it takes a rewritten /Info or XMP packet for a mere update): then their kinds,
+    marked as allowed, so the line never reads "none" above a revision that changed a title."""
+    harmless = (None, "none", "validation data and timestamps only")
+    routine = {VALIDATION_DATA, SIGNATURES, BOOKKEEPING}
+    seen = {kind for rev in revisions for kind in rev.kinds} - routine
+    if verdict in harmless and seen:
+        return ", ".join(sorted(seen)) + " (allowed by the signature)"
+    return verdict
 
 
 def _active(reader: PdfFileReader) -> list[str]:

@@ -86,3 +86,32 @@ def test_an_info_rewrite_of_a_bureau_seal_is_shown_in_the_report(pki):
 def test_a_damaged_revision_is_reported_not_raised(certified):
     reader = PdfFileReader(BytesIO(foreign.rewrite_info(certified)), strict=False)
     assert revision_changes(reader, 99).changes[0].kind == "other"
+
+
+def test_the_dates_a_later_save_refreshes_in_xmp_are_bookkeeping_not_metadata(pki):
+    sealed = sign_pdf(pdfs.text_pdf(), pki.material(pki.office))
+    report = verify_pdf(
+        sealed,
+        name="notice.pdf",
+        trust_roots=[],
+        bureau_roots=[pki.root.cert],
+        current_crls=[pki.current_crl],
+    )
+    [dss] = report.signatures[0].changes_after
+    assert "metadata" not in dss.kinds and "validation data" in dss.kinds
+    assert report.signatures[0].modifications == "validation data and timestamps only"
+
+
+def test_an_xmp_rewrite_of_a_bureau_seal_names_the_properties_and_the_summary_says_so(pki):
+    sealed = sign_pdf(pdfs.text_pdf(), pki.material(pki.office))
+    report = verify_pdf(
+        foreign.rewrite_xmp(sealed),
+        name="notice.pdf",
+        trust_roots=[],
+        bureau_roots=[pki.root.cert],
+        current_crls=[pki.current_crl],
+    )
+    last = report.signatures[0].changes_after[-1]
+    assert last.kinds == ["metadata"] and "dc:title" in last.describe()
+    assert report.signatures[0].modifications == "metadata (allowed by the signature)"
+    assert "Changes after: metadata (allowed by the signature)" in report.to_text()
