@@ -8,7 +8,7 @@ the item are one atomic step; readers never block writers.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,9 +19,23 @@ SCHEMA_VERSION = len(MIGRATIONS)
 BUSY_TIMEOUT_MS = 60_000
 
 
-def connect(path: Path) -> sqlite3.Connection:
+class Catalog(sqlite3.Connection):
+    """A catalog connection that knows where the audit trail's key comes from.
+
+    `audit_key` is set by whoever opened the home with the passphrase at hand (`Archive`,
+    a restore): a callable returning the 32-byte key, unlocking the master key ring on first
+    use. `audit.append` asks it, so no caller has to pass the key along.
+    """
+
+    audit_key: Callable[[], bytes] | None = None
+    trail_ready: bool = False  # the trail was found authenticated, nothing deferred
+
+
+def connect(path: Path) -> Catalog:
     """Open the catalog in autocommit mode; transactions are explicit (`write`)."""
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, factory=Catalog
+    )
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -42,7 +56,7 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
-def create(path: Path) -> sqlite3.Connection:
+def create(path: Path) -> Catalog:
     """A new catalog at the current schema version, in WAL mode."""
     conn = connect(path)
     conn.execute("PRAGMA journal_mode = WAL")

@@ -90,3 +90,8 @@ def derive(master: bytes, purpose: str) -> bytes:
 
 def mac(key: bytes, data: bytes) -> str:
     return hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
+def equal(a: str, b: str | None) -> bool:
+    """Whether two MACs (hex) are the same, in constant time."""
+    return b is not None and hmac.compare_digest(a, b)

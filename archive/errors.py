@@ -24,6 +24,11 @@ class NotFound(BadInput):
     """A reference (id, archival code, document number, template name) names nothing."""
 
 
+class KeyRequired(BadInput):
+    """The command needs the passphrase (it writes to the audit trail or reads encrypted
+    content) and none was given."""
+
+
 class HomeError(BadInput):
     """The data home is missing, already exists, or is from a newer program."""
 

@@ -1,8 +1,13 @@
 """Fixity: checking that the archive still holds exactly what was filed.
 
 Three independent records must agree: the stored bytes (their SHA-256), the catalog rows
-that describe them, and the audit trail that recorded each filing. A change to any one of
-them, made outside the program, shows up as a disagreement with the others.
+that describe them, and the audit trail that recorded each filing and change. A change to
+any one of them, made outside the program, shows up as a disagreement with the others.
+
+Every item, user and disposal list is compared with the state the trail last recorded for
+it. With the audit-trail key, the trail itself is proven too (every entry's MAC, the
+head's, the state table's); without it, a consistent rewrite of the whole catalog cannot
+be told from the real thing, and the report says the proof was not made.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from archive import audit, codes
+from archive import audit, codes, crypto, states
 from archive.items import DISPOSED
 from archive.store import BlobStore
 
@@ -38,9 +43,16 @@ class Problem:
         return f"{where}: {self.detail}" if where else self.detail
 
 
-def check(conn: sqlite3.Connection, store: BlobStore) -> list[Problem]:
-    """Every problem found, in a stable order: files, then catalog rows, then the trail."""
-    return _check_files(conn, store) + _check_items(conn) + _check_trail(conn)
+def check(
+    conn: sqlite3.Connection, store: BlobStore, key: bytes | None = None
+) -> tuple[list[Problem], audit.Trail]:
+    """Every problem found, in a stable order: files, catalog rows, the trail, then the
+    subjects whose rows differ from the trail; and what the walk of the trail found."""
+    trail = audit.inspect(conn, key)
+    problems = _check_files(conn, store) + _check_items(conn)
+    problems += [Problem("audit_chain", text) for text in trail.problems]
+    missing = {p.item for p in problems if p.kind == "missing_item"}
+    return problems + _check_states(conn, trail, key, missing), trail
 
 
 def _check_files(conn: sqlite3.Connection, store: BlobStore) -> list[Problem]:
@@ -156,5 +168,66 @@ def _filing_entries(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _check_trail(conn: sqlite3.Connection) -> list[Problem]:
-    return [Problem("audit_chain", text) for text in audit.verify_chain(conn)]
+CHANGED = "catalog row differs from the audit trail (changed outside the program)"
+
+
+def _check_states(
+    conn: sqlite3.Connection, trail: audit.Trail, key: bytes | None, missing: set[str | None]
+) -> list[Problem]:
+    """Each subject's current rows against the newest state the trail records for it, and
+    the state table (what access checks consult) against the trail."""
+    problems: list[Problem] = []
+    codes_of = {r[0]: r[1] for r in conn.execute("SELECT id, archive_code FROM items")}
+
+    def problem(kind: str, subject: str, detail: str) -> None:
+        sort, _, name = subject.partition(":")
+        if sort == "item":
+            problems.append(Problem(kind, detail, name, codes_of.get(name)))
+        else:
+            problems.append(
+                Problem(kind, f"{'disposal ' if sort == 'list' else ''}{sort} {name}: {detail}")
+            )
+
+    present = set(states.subjects(conn))
+    for subject, (_, recorded) in sorted(trail.recorded.items()):
+        now = states.digest(conn, subject)
+        if now == recorded:
+            continue
+        if now == states.ABSENT:
+            if subject.partition(":")[2] in missing and subject.startswith(states.ITEM):
+                continue  # reported already, as an item filed but missing
+            problem(
+                "state_missing",
+                subject,
+                "is recorded in the audit trail but missing from the catalog",
+            )
+        elif recorded == states.ABSENT:
+            problem("state_mismatch", subject, "was removed (audit trail) but the catalog holds it")
+        else:
+            problem("state_mismatch", subject, CHANGED)
+    if trail.has_macs:  # an authenticated trail records every subject
+        for subject in sorted(present - set(trail.recorded)):
+            problem(
+                "state_unrecorded",
+                subject,
+                "is not recorded in the audit trail (added outside the program)",
+            )
+    table = {r["subject"]: r for r in conn.execute("SELECT subject, seq, digest, mac FROM states")}
+    for subject in sorted(set(table) | set(trail.recorded)):
+        row = table.get(subject)
+        recorded_at = trail.recorded.get(subject)
+        forged = (
+            row is not None
+            and key is not None
+            and not crypto.equal(
+                states.state_mac(key, subject, row["seq"], row["digest"]), row["mac"]
+            )
+        )
+        if forged or recorded_at != (None if row is None else (row["seq"], row["digest"])):
+            problem(
+                "state_table",
+                subject,
+                "its entry in the state table (used by access checks) does not match the "
+                "audit trail",
+            )
+    return problems

@@ -178,4 +178,18 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX disposal_items_item ON disposal_items(item_id)",
     ],
+    # 6: an authenticated audit trail — each entry's and the head's MAC (keyed by the
+    # audit-trail key), the digests of the catalog facts each entry changed, and the newest
+    # digest of each subject (item, user, disposal list) for one-lookup access checks.
+    [
+        "ALTER TABLE audit ADD COLUMN states TEXT",
+        "ALTER TABLE audit ADD COLUMN mac TEXT",
+        "ALTER TABLE audit_head ADD COLUMN mac TEXT",
+        """CREATE TABLE states (
+            subject TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            digest TEXT NOT NULL,
+            mac TEXT NOT NULL
+        )""",
+    ],
 ]

@@ -30,8 +30,9 @@ from archive import (
     items,
     lookup,
     numbers,
+    states,
 )
-from archive.errors import BadInput, HomeError, NotFound
+from archive.errors import BadInput, HomeError, KeyRequired, NotFound
 from archive.filing import FiledResult, FilingRequest, Metadata
 from archive.filing import file as file_request
 from archive.items import DISPOSED
@@ -61,6 +62,8 @@ class VerifyReport:
     problems: list[fixity.Problem]
     cleaned: list[str]
     items: int
+    head: dict | None = None  # {"seq", "hash"}: note it down to detect a later rollback
+    authenticated: bool | None = None  # None: the MACs were not checked (no passphrase)
 
     @property
     def ok(self) -> bool:
@@ -72,6 +75,8 @@ class VerifyReport:
             "problems": [p.to_json() for p in self.problems],
             "items": self.items,
             "cleaned": len(self.cleaned),
+            "head": self.head,
+            "authenticated": self.authenticated,
         }
 
 
@@ -92,6 +97,8 @@ class Archive:
         self.store = BlobStore(data_home.store_path)
         self.actor = actor
         self.vault = Vault(conn, self.store, data_home.folder("keys"), passphrase)
+        self._trail_key: bytes | None = None
+        conn.audit_key = self.audit_key  # type: ignore[attr-defined]
         self._user: access.User | None = None
         self._schedule: Schedule | None = None
         self.schedule_moves: list[apply.Moved] = []
@@ -110,13 +117,17 @@ class Archive:
     ) -> Archive:
         """Create a new data home and open it; HomeError if one is already there.
 
-        The acting user becomes its first administrator. With a passphrase, the master key
-        is created now; otherwise when first needed.
+        The acting user becomes its first administrator. The passphrase is required: it
+        creates the master key, whose audit-trail key authenticates every entry.
         """
+        if passphrase is None:
+            raise KeyRequired(
+                "a new data home needs a passphrase (it protects the keys and authenticates "
+                "the audit trail): set $BUREAU_PASSPHRASE"
+            )
         home.create(data_home, config.default_config(org, fonds, lang))
         archive = cls.open(data_home, actor, passphrase)
-        if passphrase is not None:
-            archive.vault.ring()
+        archive.vault.ring()
         with catalog.write(archive.conn):
             audit.append(
                 archive.conn,
@@ -145,7 +156,10 @@ class Archive:
         archive = cls(data_home, settings, conn, actor or default_actor(), passphrase)
         if applied:
             with catalog.write(conn):
-                audit.append(conn, archive.actor, "upgrade", detail={"applied": applied})
+                try:
+                    audit.append(conn, archive.actor, "upgrade", detail={"applied": applied})
+                except KeyRequired:  # written, authenticated, by the next command with the key
+                    audit.defer(conn, archive.actor, "upgrade", {"applied": applied})
         archive.apply_schedule()
         return archive
 
@@ -163,6 +177,56 @@ class Archive:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- the audit trail's key ---------------------------------------------------------------
+
+    def audit_key(self) -> bytes:
+        """The audit-trail key (the passphrase unlocks the ring on first need); KeyRequired
+        without a passphrase. On first use the trail is made ready (an older trail vouched
+        for, deferred entries written) and the acting user's own record is checked."""
+        if self._trail_key is None:
+            key = self._derive_key()
+            if key is None:
+                raise KeyRequired(audit.NEEDS_KEY)
+            if self.conn.in_transaction:
+                audit.make_ready(self.conn, key, self.actor)
+            else:
+                with catalog.write(self.conn):
+                    audit.make_ready(self.conn, key, self.actor)
+            self._trail_key = key
+            if self._user is not None:
+                self._check_user(self._user.name)
+        return self._trail_key
+
+    def _derive_key(self, create: bool = True) -> bytes | None:
+        """The key without readying the trail (what `audit verify` checks with); None if no
+        passphrase was given (or, without `create`, the home has no master key yet)."""
+        if self._trail_key is not None:
+            return self._trail_key
+        if self.vault.passphrase is None:
+            return None
+        if not create and not KeyRing.exists(self.home.folder("keys")):
+            return None
+        try:
+            return self.vault.ring().derived(audit.KEY_PURPOSE)
+        except KeyRequired:
+            return None
+
+    def prepare_trail(self) -> bool:
+        """Authenticate a trail from before authentication now (`bureau upgrade`); whether
+        it needed it."""
+        needed = not audit.authenticated(self.conn)
+        self.audit_key()
+        return needed
+
+    def _guard(self, subject: str, name: str | None = None) -> None:
+        """Refuse (exit 1) unless the subject's catalog rows are what the trail recorded:
+        a change or an access decision never relies on a row changed outside the program."""
+        states.require_intact(self.conn, self.audit_key(), subject, name)
+
+    def _check_user(self, name: str) -> None:
+        if self._trail_key is not None and audit.authenticated(self.conn):
+            states.require_intact(self.conn, self._trail_key, states.user(name), f"user {name}")
 
     def ensure_master_key(self) -> bool:
         """Create the master key if the home has none (a home from before encryption)."""
@@ -192,8 +256,10 @@ class Archive:
                         "user_add",
                         None,
                         {"name": self.actor, "role": "admin", "clearance": "top-secret"},
+                        [states.user(self.actor)],
                     )
             self._user = access.get(self.conn, self.actor)
+            self._check_user(self.actor)
         return self._user
 
     def require(self, permission: str, what: str | None = None) -> access.User:
@@ -220,8 +286,11 @@ class Archive:
 
     def file(self, request: FilingRequest) -> FiledResult:
         user = self.require("file", "file documents")
+        self.audit_key()  # before anything is stored: the filing's entry needs it
         if request.supersedes:
-            request = replace(request, supersedes=self._find(request.supersedes).id)
+            previous = self._find(request.supersedes)
+            self._guard(states.item(previous.id), previous.archive_code)
+            request = replace(request, supersedes=previous.id)
 
         def allowed(meta: Metadata) -> None:
             user.require_dept(meta.dept, "file documents")
@@ -260,6 +329,13 @@ class Archive:
         """Record in the trail that the acting user read these (classified) items."""
         if not item_ids:
             return
+        try:
+            self.audit_key()
+        except KeyRequired:
+            raise KeyRequired(
+                "reading classified items is recorded in the audit trail, which needs the "
+                "passphrase: set $BUREAU_PASSPHRASE"
+            ) from None
         with catalog.write(self.conn):
             for item_id in item_ids:
                 audit.append(self.conn, self.actor, "read", item_id, {"via": how})
@@ -314,6 +390,7 @@ class Archive:
         raises IntegrityError and leaves `out` as it was.
         """
         self.require("get", "retrieve files")
+        self.audit_key()  # the retrieval is recorded: nothing is written without the key
         item = self.vault.reveal(self._find(ref))
         if item.disposed:
             raise BadInput(
@@ -448,7 +525,9 @@ class Archive:
         code = self.config.department(dept).code if dept else None
         with catalog.write(self.conn):
             user = access.add(self.conn, name, role, clearance, code, self.actor, self._now())
-            audit.append(self.conn, self.actor, "user_add", None, user.to_json())
+            audit.append(
+                self.conn, self.actor, "user_add", None, user.to_json(), [states.user(name)]
+            )
         return user
 
     def change_user(self, name: str, **changes: object) -> access.User:
@@ -457,6 +536,8 @@ class Archive:
         self.require("users", "change users")
         if "dept" in changes and changes["dept"]:
             changes["dept"] = self.config.department(str(changes["dept"])).code
+        if self.conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+            self._guard(states.user(name), f"user {name}")
         with catalog.write(self.conn):
             user = access.update(self.conn, name, **changes)
             admins = self.conn.execute(
@@ -465,7 +546,12 @@ class Archive:
             if admins == 0:
                 raise BadInput("that would leave no enabled administrator: nothing was changed")
             audit.append(
-                self.conn, self.actor, "user_change", None, {"name": name, **user.to_json()}
+                self.conn,
+                self.actor,
+                "user_change",
+                None,
+                {"name": name, **user.to_json()},
+                [states.user(name)],
             )
         return user
 
@@ -528,6 +614,7 @@ class Archive:
         user.require_level(level, f"classify items as {level}")
         if until is not None and until <= self._now().date():
             raise BadInput(f"--until {until.isoformat()} is not in the future")
+        self._guard(states.item(item.id), item.archive_code)
         return classify.reclassify(
             self.conn, self.store, self.config, self.vault, item, level, until, self.actor
         )
@@ -541,20 +628,23 @@ class Archive:
             "AND declassify_on <= ? ORDER BY declassify_on, archive_code",
             (day,),
         ).fetchall()
-        return [
-            classify.reclassify(
-                self.conn,
-                self.store,
-                self.config,
-                self.vault,
-                item,
-                DECLASSIFIED_LEVEL,
-                None,
-                self.actor,
-                action="declassify",
+        changed = []
+        for item in items.load(self.conn, rows):
+            self._guard(states.item(item.id), item.archive_code)
+            changed.append(
+                classify.reclassify(
+                    self.conn,
+                    self.store,
+                    self.config,
+                    self.vault,
+                    item,
+                    DECLASSIFIED_LEVEL,
+                    None,
+                    self.actor,
+                    action="declassify",
+                )
             )
-            for item in items.load(self.conn, rows)
-        ]
+        return changed
 
     # -- retention and disposition -------------------------------------------------------------
 
@@ -564,7 +654,10 @@ class Archive:
         changed since it was last applied: `schedule_moves` lists what moved)."""
         if self._schedule is None:
             loaded = rules.load(self.rules_folder())
-            self.schedule_moves = apply.sync(self.conn, loaded, self.actor)
+            try:
+                self.schedule_moves = apply.sync(self.conn, loaded, self.actor)
+            except KeyRequired:  # moving due dates is recorded: the next command with the key
+                self.schedule_moves = []
             self._schedule = loaded
         return self._schedule
 
@@ -607,12 +700,14 @@ class Archive:
     def hold(self, ref: str, reason: str) -> items.Item:
         self.require("retention", "place holds")
         item = self._find(ref)
+        self._guard(states.item(item.id), item.archive_code)
         disposition.hold(self.conn, item, reason, self.actor, self._now())
         return self.vault.reveal(self._find(item.id), strict=False)
 
     def release(self, ref: str) -> items.Item:
         self.require("retention", "release holds")
         item = self._find(ref)
+        self._guard(states.item(item.id), item.archive_code)
         disposition.release(self.conn, item, self.actor, self._now())
         return self.vault.reveal(self._find(item.id), strict=False)
 
@@ -620,6 +715,7 @@ class Archive:
         """The decision on an item due whose category ends in `review`."""
         self.require("retention", "review items")
         item = self._find(ref)
+        self._guard(states.item(item.id), item.archive_code)
         action = self.schedule.get(item.category).action if item.category else None
         decided = disposition.review(
             self.conn, item, action, extend_years, dispose, self.actor, self._now()
@@ -632,21 +728,25 @@ class Archive:
         a user cleared for them: not even their number is told."""
         user = self.require("retention", "propose disposals")
         self.schedule  # noqa: B018
+        visible = [
+            i for i in disposal.eligible(self.conn, as_of) if user.sees(i.classification, i.dept)
+        ]
+        for i in visible:
+            self._guard(states.item(i.id), i.archive_code)
+        checked = {i.id for i in visible}
         proposed = disposal.propose(
-            self.conn,
-            as_of,
-            self.actor,
-            self._now(),
-            include=lambda item: user.sees(item.classification, item.dept),
+            self.conn, as_of, self.actor, self._now(), include=lambda item: item.id in checked
         )
         return self._readable(proposed)
 
     def approve_disposal(self, list_id: str) -> disposal.DisposalList:
         self.require("approve", "approve disposal lists")
+        self._guard_list(list_id)
         return self._readable(disposal.approve(self.conn, list_id, self.actor, self._now()))
 
     def cancel_disposal(self, list_id: str) -> disposal.DisposalList:
         self.require("retention", "cancel disposal lists")
+        self._guard_list(list_id)
         return self._readable(disposal.cancel(self.conn, list_id, self.actor))
 
     def disposal_list(self, list_id: str) -> disposal.DisposalList:
@@ -661,17 +761,33 @@ class Archive:
         """Start or resume executing an approved list (the caller then disposes of each
         pending item, shreds backups, files the register and finishes)."""
         self.require("retention", "execute disposal lists")
+        self._guard_list(list_id)
         return disposal.begin(self.conn, list_id, self.actor)
 
     def dispose_item(self, found: disposal.DisposalList, item_id: str) -> None:
         self.require("retention", "execute disposal lists")
+        self._guard(states.disposal_list(found.id), f"disposal list {found.id}")
+        self._guard(states.item(item_id))
         disposal.dispose_item(self.conn, self.store, found, item_id, self.actor, self._now())
 
     def finish_disposal(self, list_id: str, register_item: str | None) -> disposal.DisposalList:
         self.require("retention", "execute disposal lists")
+        self._guard(states.disposal_list(list_id), f"disposal list {list_id}")
         return self._readable(
             disposal.finish(self.conn, list_id, register_item, self.actor, self._now())
         )
+
+    def _guard_list(self, list_id: str) -> None:
+        """The list and every item on it as the trail recorded them."""
+        if not self.conn.execute(
+            "SELECT 1 FROM disposal_lists WHERE id = ?", (list_id,)
+        ).fetchone():
+            return  # unknown: the operation names it
+        self._guard(states.disposal_list(list_id), f"disposal list {list_id}")
+        for (item_id,) in self.conn.execute(
+            "SELECT item_id FROM disposal_items WHERE list_id = ? AND done = 0", (list_id,)
+        ).fetchall():
+            self._guard(states.item(item_id))
 
     def _readable(self, found: disposal.DisposalList | None) -> disposal.DisposalList | None:
         """A disposal list with its items' titles decrypted where the passphrase allows."""
@@ -688,6 +804,8 @@ class Archive:
             for i in transfers.due_for_transfer(self.conn, as_of)
             if user.sees(i.classification, i.dept)
         ]
+        for i in found:
+            self._guard(states.item(i.id), i.archive_code)
         return transfers.transfer(
             self.conn,
             found,
@@ -706,6 +824,7 @@ class Archive:
         """A consistent backup of this home into `dest`, recorded in the audit trail (where
         a disposal finds every backup whose keys it must shred)."""
         self.require("backup", "back up the archive")
+        self.audit_key()  # the backup is recorded (a disposal finds it there)
         report = backup.take(self.home, self.conn, dest, tar, progress)
         with catalog.write(self.conn):
             audit.append(self.conn, self.actor, "backup", None, report.to_json())
@@ -735,7 +854,7 @@ class Archive:
         cleaned = self.sweep(self.config.orphan_grace_seconds)
         rows = self.conn.execute("SELECT id, classification, dept FROM items").fetchall()
         hidden = {row[0] for row in rows if not user.sees(row[1], row[2])}
-        problems = fixity.check(self.conn, self.store)
+        problems, trail = fixity.check(self.conn, self.store, self._derive_key(create=False))
         shown = [p for p in problems if p.item not in hidden]
         if len(shown) < len(problems):
             shown.append(
@@ -745,7 +864,13 @@ class Archive:
                     "for them must run `bureau audit verify` to see them",
                 )
             )
-        return VerifyReport(problems=shown, cleaned=cleaned, items=len(rows) - len(hidden))
+        return VerifyReport(
+            problems=shown,
+            cleaned=cleaned,
+            items=len(rows) - len(hidden),
+            head=trail.head,
+            authenticated=trail.authenticated,
+        )
 
     def sweep(self, grace_seconds: float) -> list[str]:
         """Remove what interrupted filings left behind (unreferenced blobs, temporary files)."""

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from archive import crypto
+from archive import audit, crypto, states
 from archive.errors import BadInput, IntegrityError
 from archive.filing import content_aad, text_aad
 from archive.items import Item, StoredFile
@@ -23,6 +23,7 @@ from archive.store import BlobStore
 
 PassphraseProvider = Callable[[], bytes]
 HIDDEN_TITLE = "[encrypted: the passphrase is needed to show it]"
+REFUSED_TITLE = "[encrypted: not shown, its record was changed outside the program]"
 
 
 class Vault:
@@ -89,6 +90,9 @@ class Vault:
         return True
 
     def data_key(self, item_id: str) -> bytes:
+        """The item's data key, once its catalog record is found to be what the audit trail
+        recorded (a classification lowered behind the program's back is refused here)."""
+        states.require_intact(self.conn, audit.key_of(self.conn), states.item(item_id))
         row = self.conn.execute(
             "SELECT version, wrapped FROM item_keys WHERE item_id = ?", (item_id,)
         ).fetchone()
@@ -103,7 +107,12 @@ class Vault:
             return item  # a disposed item's title went with its key
         if not strict and not self.unlocked():
             return replace(item, title=HIDDEN_TITLE)
-        key = self.data_key(item.id)
+        try:
+            key = self.data_key(item.id)
+        except states.TamperedState:
+            if strict:
+                raise
+            return replace(item, title=REFUSED_TITLE)
         title = crypto.decrypt_text(key, item.title, text_aad(item.id, "title"), "the title")
         files = tuple(
             replace(

@@ -72,7 +72,9 @@ def generation() -> list[str]:
     bare, ours = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(ROUNDS):
-            archive = Archive.init(DataHome(Path(tmp) / f"h{r}"), actor="bench")
+            archive = Archive.init(
+                DataHome(Path(tmp) / f"h{r}"), actor="bench", passphrase=lambda: b"bench passphrase"
+            )
             template = find_template(archive, "notice")
             data = [_notice_data(n + r * DOCS) for n in range(DOCS)]
             values = [fields.validate(template, d) for d in data]
@@ -120,7 +122,9 @@ def _soffice(files: list[Path], outdir: Path, profile: Path) -> float:
 def pdf_throughput() -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        archive = Archive.init(DataHome(root / "h"), actor="bench")
+        archive = Archive.init(
+            DataHome(root / "h"), actor="bench", passphrase=lambda: b"bench passphrase"
+        )
         template = find_template(archive, "certificate-graduation")
         docs = root / "docs"
         docs.mkdir()

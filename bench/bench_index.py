@@ -1025,7 +1025,9 @@ def _file_memory_home(home: Path, count: int) -> None:
     mixed = Corpus(seed=6, min_bytes=800, max_bytes=1200)
     work = home.with_name(f"{home.name}-src")
     work.mkdir(parents=True)
-    with Archive.init(DataHome(home), actor=ACTOR) as archive:
+    with Archive.init(
+        DataHome(home), actor=ACTOR, passphrase=lambda: b"bench passphrase"
+    ) as archive:
         archive.conn.execute("PRAGMA synchronous = OFF")
         pool = [(d, write_docx(d, work / f"pool{d.n}.docx")) for d in mixed.docs(200)]
         for n in range(count):
@@ -1185,7 +1187,9 @@ def run() -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         fixtures = Fixtures(root)
-        with Archive.init(DataHome(root / "home"), actor=ACTOR) as archive:
+        with Archive.init(
+            DataHome(root / "home"), actor=ACTOR, passphrase=lambda: b"bench passphrase"
+        ) as archive:
             file_mb = file_throughput_documents(archive, root / "docs")
             memory = fixtures.wait()
             throughput = measure_throughput(archive, root, file_mb)

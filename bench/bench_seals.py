@@ -94,7 +94,9 @@ def _bare_validate(signed: list[bytes], root, crl: bytes) -> float:
 def run() -> list[str]:
     timings: dict[str, list[float]] = {k: [] for k in ("bare_sign", "sign", "bare_v", "verify")}
     with tempfile.TemporaryDirectory() as tmp:
-        archive = Archive.init(DataHome(Path(tmp) / "h"), actor="bench")
+        archive = Archive.init(
+            DataHome(Path(tmp) / "h"), actor="bench", passphrase=lambda: b"bench passphrase"
+        )
         sealing.ensure_pki(archive, PASSPHRASE)
         pdfs = _pdfs(archive, Path(tmp))
         sealer = sealing.Sealer(archive, PASSPHRASE)

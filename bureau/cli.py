@@ -421,6 +421,8 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
         added = []
         if archive.ensure_master_key():
             added.append("master key")
+        if archive.prepare_trail():
+            added.append("audit trail authenticated")
         if not sealing.has_pki(archive) or _missing_seals(archive):
             sealing.ensure_pki(archive, get_passphrase())
             added.append("seals")

@@ -75,6 +75,13 @@ def verify_report(report: VerifyReport) -> str:
     lines = [f"checked {report.items} item(s), their files and the audit trail"]
     if report.cleaned:
         lines.append(f"removed {len(report.cleaned)} leftover file(s) of interrupted filings")
+    if report.authenticated is None:
+        lines.append(
+            "NOTE: the audit trail's authentication was not checked (no passphrase): set "
+            "$BUREAU_PASSPHRASE for the full proof"
+        )
+    if report.head:
+        lines.append(f"audit trail head: entry {report.head['seq']}, {report.head['hash']}")
     if report.ok:
         lines.append("OK: no problems found")
     else:

@@ -11,12 +11,12 @@ import getpass
 import os
 import sys
 
-from archive.errors import BadInput
+from archive.errors import BadInput, KeyRequired
 
 ENV_VAR = "BUREAU_PASSPHRASE"
 
 
-class PassphraseRequired(BadInput):
+class PassphraseRequired(KeyRequired):
     """No passphrase was given and none can be asked for."""
 
 

@@ -96,5 +96,8 @@ def bureau(home_dir: Path, tmp_path: Path, pristine_home: Path) -> Bureau:
 @pytest.fixture
 def archive(home_dir: Path):
     """The service layer on a freshly initialised data home (for fast, in-process tests)."""
-    with Archive.init(home.DataHome(home_dir), actor="tester") as opened:
+    passphrase = PASSPHRASE.encode()
+    with Archive.init(
+        home.DataHome(home_dir), actor="tester", passphrase=lambda: passphrase
+    ) as opened:
         yield opened

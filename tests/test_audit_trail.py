@@ -37,7 +37,15 @@ def problems(bureau: Bureau) -> list[dict]:
 
 def test_an_untouched_archive_verifies_clean(bureau: Bureau, three):
     report = bureau.json("audit", "verify")
-    assert report == {"ok": True, "problems": [], "items": 3, "cleaned": 0}
+    head = report.pop("head")
+    assert report == {
+        "ok": True,
+        "problems": [],
+        "items": 3,
+        "cleaned": 0,
+        "authenticated": True,
+    }
+    assert head == {"seq": 6, "hash": bureau.json("audit", "log")[-1]["hash"]}
 
 
 def test_a_changed_stored_file_is_reported_with_its_item(bureau: Bureau, three):

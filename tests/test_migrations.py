@@ -4,16 +4,32 @@ from __future__ import annotations
 
 import sqlite3
 
-from archive import catalog
+from archive import audit, catalog
 from archive.migrations import MIGRATIONS
 from tests.conftest import Bureau
 from tests.factories import make_docx
 
 
 def downgrade_to_schema_1(path) -> None:
-    """Make the catalog look as the first release left it (before the number register)."""
+    """Make the catalog look as the first release left it (before the number register):
+    its trail chained with the first release's hash formula, without MACs or states."""
     conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    prev = audit.GENESIS
+    for e in conn.execute("SELECT * FROM audit ORDER BY seq").fetchall():
+        digest = audit.entry_hash(
+            e["seq"], e["at"], e["actor"], e["action"], e["item_id"], e["detail"], prev
+        )
+        conn.execute(
+            "UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, e["seq"])
+        )
+        prev = digest
+    conn.execute("UPDATE audit_head SET hash = ?", (prev,))
     for statement in (
+        "DROP TABLE states",
+        "ALTER TABLE audit DROP COLUMN states",
+        "ALTER TABLE audit DROP COLUMN mac",
+        "ALTER TABLE audit_head DROP COLUMN mac",
         "DROP TABLE disposal_items",
         "DROP TABLE disposal_lists",
         "DROP TABLE reviews",
@@ -66,3 +82,32 @@ def test_an_older_home_is_upgraded_on_first_use_by_any_command(bureau: Bureau):
     conn = sqlite3.connect(bureau.root / "catalog.sqlite")
     assert catalog.schema_version(conn) == len(MIGRATIONS)
     assert conn.execute("SELECT COUNT(*) FROM doc_numbers").fetchone()[0] == 0
+
+
+def test_an_older_homes_trail_is_authenticated_once_by_upgrade(bureau: Bureau, tmp_path):
+    doc = make_docx(tmp_path / "old.docx", title="Filed by the first release")
+    bureau.json("file", doc, "--kind", "notice", "--dept", "BGS", "--date", "2026-01-05")
+    downgrade_to_schema_1(bureau.root / "catalog.sqlite")
+    bureau.ok("upgrade")  # its own upgrade entry authenticates the trail first
+    actions = [e["action"] for e in bureau.json("audit", "log")]
+    assert actions.count("audit_authenticate") == 1
+    assert actions.index("audit_authenticate") < actions.index("upgrade")
+    report = bureau.json("audit", "verify")
+    assert (report["ok"], report["authenticated"]) == (True, True)
+    bureau.ok("upgrade")
+    assert [e["action"] for e in bureau.json("audit", "log")].count("audit_authenticate") == 1
+
+
+def test_an_older_trail_already_broken_is_not_authenticated(bureau: Bureau, tmp_path):
+    doc = make_docx(tmp_path / "old.docx", title="Filed by the first release")
+    bureau.json("file", doc, "--kind", "notice", "--dept", "BGS", "--date", "2026-01-05")
+    downgrade_to_schema_1(bureau.root / "catalog.sqlite")
+    conn = sqlite3.connect(bureau.root / "catalog.sqlite")
+    conn.execute("UPDATE audit SET actor = 'mallory' WHERE seq = 2")
+    conn.commit()
+    conn.close()
+    result = bureau.fails(1, "upgrade")
+    assert "cannot be authenticated" in result.err and "entry 2" in result.err
+    conn = sqlite3.connect(bureau.root / "catalog.sqlite")
+    assert conn.execute("SELECT COUNT(*) FROM audit WHERE mac IS NOT NULL").fetchone()[0] == 0
+    conn.close()

@@ -137,6 +137,9 @@ def _assemble(
         if entry.path == CATALOG:
             _restore_file(snapshot, entry, staging)
     conn = catalog.connect(staging / CATALOG)
+    if ring is not None:  # the backup's own ring: the same audit-trail key as its home
+        trail_key = ring.derived(audit.KEY_PURPOSE)
+        conn.audit_key = lambda: trail_key
     try:
         disagreements = manifest_disagreements(conn, snapshot.manifest)
         if disagreements:
@@ -150,13 +153,11 @@ def _assemble(
         with catalog.write(conn):
             _restore_keys(conn, keys, ring)
             shredded = _dispose_shredded(conn, keys, BlobStore(staging / STORE), actor)
-            audit.append(
-                conn,
-                actor,
-                "restore",
-                None,
-                {"source": str(source), "snapshot": snapshot.id, "shredded": shredded},
-            )
+            detail = {"source": str(source), "snapshot": snapshot.id, "shredded": shredded}
+            if ring is None:  # a home from before the master key: written with the key later
+                audit.defer(conn, actor, "restore", detail)
+            else:
+                audit.append(conn, actor, "restore", None, detail)
     except sqlite3.DatabaseError as exc:
         raise BackupDamaged(f"{snapshot.where}: the catalog in the backup: {exc}") from exc
     finally:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from archive import audit, catalog
+from archive import audit, catalog, states
 from archive.errors import BadInput
 from archive.items import DISPOSED, TRANSFERRED
 from archive.retention.rules import Rule, Schedule, due_date
@@ -63,6 +63,7 @@ def sync(conn: sqlite3.Connection, schedule: Schedule, actor: str) -> list[Moved
         assigned = _assign_uncategorised(conn, schedule)
         _store(conn, schedule)
         if (before and changed) or assigned:
+            touched = [states.item(m.item_id) for m in moved] + [states.item(i) for i in assigned]
             audit.append(
                 conn,
                 actor,
@@ -74,8 +75,9 @@ def sync(conn: sqlite3.Connection, schedule: Schedule, actor: str) -> list[Moved
                         {"code": r.code, "from": before[r.code], "to": r.retention} for r in changed
                     ],
                     "moved": [m.archive_code for m in moved],
-                    "assigned": assigned,
+                    "assigned": len(assigned),
                 },
+                touched,
             )
         return moved
 
@@ -106,15 +108,23 @@ def _recompute(conn: sqlite3.Connection, rule: Rule) -> list[Moved]:
     for row in rows:
         after = due_for(row["date"], rule.retention, extension(conn, row["id"]))
         if after != row["due"]:
+            _require_intact(conn, row["id"], row["archive_code"])
             conn.execute("UPDATE items SET due = ? WHERE id = ?", (after, row["id"]))
             moved.append(Moved(row["id"], row["archive_code"], rule.code, row["due"], after))
     return moved
 
 
-def _assign_uncategorised(conn: sqlite3.Connection, schedule: Schedule) -> int:
+def _require_intact(conn: sqlite3.Connection, item_id: str, code: str) -> None:
+    """A due date is only recomputed from a category the audit trail vouches for (in a
+    trail not yet authenticated there is nothing to check against)."""
+    if audit.authenticated(conn):
+        states.require_intact(conn, audit.key_of(conn), states.item(item_id), code)
+
+
+def _assign_uncategorised(conn: sqlite3.Connection, schedule: Schedule) -> list[str]:
     """Give items filed before categories existed the category that matches them; the
     period they were filed under stays theirs (recorded as an override if it differs)."""
-    count = 0
+    assigned = []
     rows = conn.execute(
         "SELECT id, kind, template, dept, date, retention FROM items "
         "WHERE category IS NULL AND status NOT IN (?, ?)",
@@ -134,8 +144,8 @@ def _assign_uncategorised(conn: sqlite3.Connection, schedule: Schedule) -> int:
                 row["id"],
             ),
         )
-        count += 1
-    return count
+        assigned.append(row["id"])
+    return assigned
 
 
 def _store(conn: sqlite3.Connection, schedule: Schedule) -> None:

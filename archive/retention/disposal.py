@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from archive import audit, catalog, items
+from archive import audit, catalog, items, states
 from archive.errors import BadInput, NotFound
 from archive.items import DISPOSED, Item
 from archive.retention.disposition import ACTIVE
@@ -104,6 +104,7 @@ def propose(
             "dispose_propose",
             None,
             {"list": list_id, "as_of": as_of.isoformat(), "items": [i.archive_code for i in found]},
+            [states.disposal_list(list_id)],
         )
     return load(conn, list_id)
 
@@ -125,7 +126,9 @@ def approve(conn: sqlite3.Connection, list_id: str, actor: str, now: datetime) -
             "WHERE id = ?",
             (actor, now.isoformat(timespec="seconds"), list_id),
         )
-        audit.append(conn, actor, "dispose_approve", None, {"list": list_id})
+        audit.append(
+            conn, actor, "dispose_approve", None, {"list": list_id}, [states.disposal_list(list_id)]
+        )
     return load(conn, list_id)
 
 
@@ -136,7 +139,9 @@ def cancel(conn: sqlite3.Connection, list_id: str, actor: str) -> DisposalList:
         if found.status not in ("proposed", "approved"):
             raise BadInput(f"disposal list {list_id} is {found.status}: it cannot be cancelled")
         conn.execute("UPDATE disposal_lists SET status = 'cancelled' WHERE id = ?", (list_id,))
-        audit.append(conn, actor, "dispose_cancel", None, {"list": list_id})
+        audit.append(
+            conn, actor, "dispose_cancel", None, {"list": list_id}, [states.disposal_list(list_id)]
+        )
     return load(conn, list_id)
 
 
@@ -157,7 +162,14 @@ def begin(conn: sqlite3.Connection, list_id: str, actor: str) -> DisposalList:
                 "UPDATE disposal_lists SET status = 'executing', executed_by = ? WHERE id = ?",
                 (actor, list_id),
             )
-            audit.append(conn, actor, "dispose_execute", None, {"list": list_id})
+            audit.append(
+                conn,
+                actor,
+                "dispose_execute",
+                None,
+                {"list": list_id},
+                [states.disposal_list(list_id)],
+            )
     return load(conn, list_id)
 
 
@@ -189,11 +201,11 @@ def dispose_item(
         if row is None or row["done"]:
             return
         detail = {"proposed_by": found.proposed_by, "approved_by": found.approved_by}
-        tombstone(conn, store, item_id, found.id, actor, now, detail)
-        conn.execute(
+        conn.execute(  # before the entry, which records the list's state with it
             "UPDATE disposal_items SET done = 1 WHERE list_id = ? AND item_id = ?",
             (found.id, item_id),
         )
+        tombstone(conn, store, item_id, found.id, actor, now, detail)
 
 
 def tombstone(
@@ -231,6 +243,7 @@ def tombstone(
             "files": sorted(blobs),
             **detail,
         },
+        [states.disposal_list(list_id)] if list_id else [],
     )
     for sha in blobs:  # under the write lock: no filing can take up a blob being removed
         if not conn.execute("SELECT 1 FROM files WHERE stored_sha256 = ?", (sha,)).fetchone():
@@ -255,6 +268,7 @@ def finish(
             "dispose_done",
             None,
             {"list": list_id, "register": register_item},
+            [states.disposal_list(list_id)],
         )
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # no page of a destroyed key stays in the log
     return load(conn, list_id)
