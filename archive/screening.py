@@ -116,7 +116,7 @@ def check_pdf_end(path: Path) -> None:
         tail = stream.read()
     if not tail.rstrip(b"\r\n\t\f \x00").endswith(b"%%EOF"):
         raise BadInput(
-            f"{printable(path.name)}: incomplete PDF: it does not end with %%EOF "
+            f"{printable(path.name)}: unparseable PDF: it does not end with %%EOF "
             "(cut short in a copy or download?); file a complete copy"
         )
 
