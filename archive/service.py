@@ -318,6 +318,21 @@ class Archive:
         self._record_reads([item], "show")
         return item
 
+    def intake_notes(self, item: items.Item) -> dict[str, list[str] | str]:
+        """What screening found when `item` was filed, from its filing entry in the trail:
+        `active_content` always (empty if none), and `ignored_after_seal` and
+        `unsealed_signature` when they apply."""
+        row = self.conn.execute(
+            "SELECT detail FROM audit WHERE item_id = ? AND action = 'file' ORDER BY seq LIMIT 1",
+            (item.id,),
+        ).fetchone()
+        detail = json.loads(row[0]) if row else {}
+        notes: dict[str, list[str] | str] = {"active_content": detail.get("active_content", [])}
+        for key in ("ignored_after_seal", "unsealed_signature"):
+            if key in detail:
+                notes[key] = detail[key]
+        return notes
+
     def _find(self, ref: str) -> items.Item:
         user = self.user
         return lookup.resolve(self.conn, ref, lambda r: user.sees(r["classification"], r["dept"]))

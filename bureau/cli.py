@@ -551,7 +551,8 @@ def _is_utf8(value: str) -> bool:
 def cmd_show(args: argparse.Namespace) -> int:
     with _open(args) as archive:
         item = archive.resolve(args.ref)
-    _emit(args, item.to_json(), text.item_details(item))
+        notes = archive.intake_notes(item)
+    _emit(args, item.to_json() | notes, text.item_details(item, notes))
     return 0
 
 

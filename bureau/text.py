@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from archive.access import User
 from archive.audit import Entry
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from seals.pki import SealInfo
 
 
-def item_details(item: Item) -> str:
+def item_details(item: Item, notes: Mapping[str, Any] | None = None) -> str:
     lines = [
         f"{item.archive_code}  {item.title}",
         f"  id              {item.id}",
@@ -53,6 +53,17 @@ def item_details(item: Item) -> str:
     if item.superseded_by:
         lines.append(f"  superseded by   {item.superseded_by}")
     lines.append(f"  filed           {item.filed_at} by {item.filed_by}")
+    notes = notes or {}
+    if notes.get("active_content"):
+        kinds = ", ".join(notes["active_content"])
+        lines.append(f"  ACTIVE CONTENT  {kinds} (not vouched for by any seal)")
+    if notes.get("unsealed_signature"):
+        lines.append(
+            f"  not sealed      its signature did not verify: {notes['unsealed_signature']}"
+        )
+    if notes.get("ignored_after_seal"):
+        ignored = ", ".join(notes["ignored_after_seal"])
+        lines.append(f"  ignored         {ignored} (changed after the seal)")
     lines.append("  files")
     for f in item.files:
         mark = " (official)" if f.official else ""

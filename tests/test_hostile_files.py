@@ -195,10 +195,23 @@ def test_active_content_is_filed_and_named(home, tmp_path, make, kinds):
     assert "active content" in result.err
 
 
+def test_show_names_the_active_content_an_item_was_filed_with(home, tmp_path):
+    path = tmp_path / "active.pdf"
+    path.write_bytes(with_javascript(pdf_bytes("Hello")))
+    filed = json.loads(run(home, "file", path, *GOOD, "--json").out)
+    shown = run(home, "show", filed["archive_code"], "--json")
+    assert json.loads(shown.out)["active_content"] == ["javascript"]
+    text = run(home, "show", filed["archive_code"]).out
+    assert "ACTIVE CONTENT  javascript (not vouched for by any seal)" in text
+
+
 def test_a_plain_pdf_has_no_active_content(home, tmp_path):
     result = run(home, "file", make_pdf(tmp_path / "plain.pdf"), *GOOD, "--json")
     assert json.loads(result.out)["active_content"] == []
     assert "active_content" not in last_filing(home)
+    shown = run(home, "show", json.loads(result.out)["id"], "--json")
+    assert json.loads(shown.out)["active_content"] == []
+    assert "ACTIVE CONTENT" not in run(home, "show", json.loads(result.out)["id"]).out
 
 
 def test_an_attachment_with_javascript_is_named_too(home, tmp_path):
