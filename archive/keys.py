@@ -27,7 +27,12 @@ from archive import atomic, crypto
 from archive.errors import BadInput, HomeError, IntegrityError
 
 MASTER_FILE = "master.json"
-FORMAT = 1
+# Format 2 marks a home whose audit trail is authenticated (see `mark_trail_authenticated`).
+# The format is bound into the AEAD data of every wrapped master key, so it cannot be turned
+# back to 1 without the passphrase: a trail found without MACs in a format-2 home was
+# stripped of them, not written before they existed.
+FORMAT = 2
+FORMATS = (1, 2)
 SECRETS = ("index",)  # long-lived secrets kept wrapped by the master key
 
 
@@ -45,6 +50,7 @@ class KeyRing:
     pending: int | None
     secrets: dict[str, bytes] = field(default_factory=dict)
     _kdf: dict[str, Any] = field(default_factory=dict, repr=False)
+    format: int = FORMAT
 
     # -- creating and opening --------------------------------------------------------------
 
@@ -53,8 +59,9 @@ class KeyRing:
         return (keys_dir / MASTER_FILE).is_file()
 
     @classmethod
-    def create(cls, keys_dir: Path, passphrase: bytes) -> KeyRing:
-        """A new ring with master key version 1; HomeError if there is one already."""
+    def create(cls, keys_dir: Path, passphrase: bytes, form: int = FORMAT) -> KeyRing:
+        """A new ring with master key version 1; HomeError if there is one already. `form`
+        1 is for a home whose trail is not authenticated yet (see FORMAT)."""
         path = keys_dir / MASTER_FILE
         if path.exists():
             raise HomeError(f"{path}: a master key already exists")
@@ -64,6 +71,7 @@ class KeyRing:
             current=1,
             pending=None,
             secrets={name: crypto.new_key() for name in SECRETS},
+            format=form,
         )
         ring._save(passphrase, new_salt=True)
         return ring
@@ -78,12 +86,15 @@ class KeyRing:
     def opened(cls, path: Path, data: dict[str, Any], passphrase: bytes) -> KeyRing:
         """The ring held in `data` (the content of a master.json, e.g. from a backup)."""
         kdf = data["kdf"]
+        form = data.get("format", 1)
+        if form not in FORMATS:
+            raise IntegrityError(f"{path.name}: the master key file is of an unknown format")
         unwrapping = crypto.passphrase_key(passphrase, _b64(kdf["salt"]), int(kdf["n"]))
         masters: dict[int, bytes] = {}
         for version, wrapped in data["masters"].items():
             try:
                 masters[int(version)] = crypto.decrypt(
-                    unwrapping, _b64(wrapped), _master_aad(int(version)), "the master key"
+                    unwrapping, _b64(wrapped), _master_aad(int(version), form), "the master key"
                 )
             except IntegrityError as exc:
                 raise WrongPassphrase(
@@ -92,7 +103,7 @@ class KeyRing:
                 ) from exc
         current = int(data["current"])
         pending = data.get("pending")
-        ring = cls(path, masters, current, int(pending) if pending else None, _kdf=kdf)
+        ring = cls(path, masters, current, int(pending) if pending else None, _kdf=kdf, format=form)
         for name, entry in data.get("secrets", {}).items():
             version = int(entry["version"])
             ring.secrets[name] = crypto.decrypt(
@@ -141,6 +152,18 @@ class KeyRing:
         """Rewrap every master key version with `new` (one atomic replacement of the file)."""
         self._save(new, new_salt=True)
 
+    @property
+    def trail_authenticated(self) -> bool:
+        """Whether this home's audit trail has been authenticated (format 2): from then on
+        a trail without MACs is a tampered one, never an old one to vouch for."""
+        return self.format >= 2
+
+    def mark_trail_authenticated(self, passphrase: bytes) -> None:
+        """Record, unforgeably, that the audit trail is authenticated from now on."""
+        if self.format < 2:
+            self.format = 2
+            self._save(passphrase)
+
     def derived(self, purpose: str) -> bytes:
         """A key for `purpose`, stable across master key rotations."""
         return crypto.derive(self.secrets["index"], purpose)
@@ -157,12 +180,12 @@ class KeyRing:
         wrapping = crypto.passphrase_key(passphrase, _b64(self._kdf["salt"]), int(self._kdf["n"]))
         newest = self.pending or self.current
         data = {
-            "format": FORMAT,
+            "format": self.format,
             "current": self.current,
             "pending": self.pending,
             "kdf": self._kdf,
             "masters": {
-                str(v): _text(crypto.encrypt(wrapping, key, _master_aad(v)))
+                str(v): _text(crypto.encrypt(wrapping, key, _master_aad(v, self.format)))
                 for v, key in sorted(self.masters.items())
             },
             "secrets": {
@@ -202,13 +225,14 @@ def _read(path: Path) -> dict[str, Any]:
         raise HomeError(f"{path}: the master key is missing: run `bureau upgrade`") from exc
     except (OSError, ValueError) as exc:
         raise IntegrityError(f"{path}: the master key file is damaged") from exc
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    if not isinstance(data, dict) or data.get("format") not in FORMATS:
         raise IntegrityError(f"{path}: the master key file is damaged or of an unknown format")
     return data
 
 
-def _master_aad(version: int) -> bytes:
-    return f"bureau master key {version}".encode()
+def _master_aad(version: int, form: int) -> bytes:
+    base = f"bureau master key {version}"
+    return (base if form == 1 else f"{base} format {form}").encode()
 
 
 def _data_aad(item_id: str, version: int) -> bytes:

@@ -32,7 +32,7 @@ from archive import (
     numbers,
     states,
 )
-from archive.errors import BadInput, HomeError, KeyRequired, NotFound
+from archive.errors import BadInput, HomeError, IntegrityError, KeyRequired, NotFound
 from archive.filing import FiledResult, FilingRequest, Metadata
 from archive.filing import file as file_request
 from archive.items import DISPOSED
@@ -46,6 +46,10 @@ from archive.vault import PassphraseProvider, Vault
 from archive.vocab import CLASSIFIED
 from archive.vocab import classification as parse_level
 
+STRIPPED = (
+    "the audit trail has lost its authentication (its MACs are gone, though this home's key "
+    "ring records that it was authenticated): it was changed outside the program"
+)
 DECLASSIFIED_LEVEL = "internal"  # what an item becomes when its classification ends
 
 
@@ -188,15 +192,34 @@ class Archive:
             key = self._derive_key()
             if key is None:
                 raise KeyRequired(audit.NEEDS_KEY)
+            if self._trail_stripped():
+                raise IntegrityError(STRIPPED)
             if self.conn.in_transaction:
                 audit.make_ready(self.conn, key, self.actor)
             else:
                 with catalog.write(self.conn):
                     audit.make_ready(self.conn, key, self.actor)
+            self._mark_trail_authenticated()
             self._trail_key = key
             if self._user is not None:
                 self._check_user(self._user.name)
         return self._trail_key
+
+    def _trail_stripped(self) -> bool:
+        """A trail without MACs in a home whose key ring says it was authenticated: someone
+        stripped them (to have a rewritten trail vouched for as an old one)."""
+        return self.vault.ring().trail_authenticated and not audit.authenticated(self.conn)
+
+    def _mark_trail_authenticated(self) -> None:
+        """Once a trail is authenticated, say so in the key ring (read afresh under the keys
+        lock, so a rotation made meanwhile is kept). If a key operation holds the lock (this
+        process's own rotation, say), the next command does it."""
+        if self.vault.ring().trail_authenticated or not audit.authenticated(self.conn):
+            return
+        keys = self.home.folder("keys")
+        with suppress(BadInput), keys_lock(keys):
+            KeyRing.unlock(keys, self.vault.secret()).mark_trail_authenticated(self.vault.secret())
+            self.vault.ring().format = 2
 
     def _derive_key(self, create: bool = True) -> bytes | None:
         """The key without readying the trail (what `audit verify` checks with); None if no
@@ -869,7 +892,10 @@ class Archive:
         cleaned = self.sweep(self.config.orphan_grace_seconds)
         rows = self.conn.execute("SELECT id, classification, dept FROM items").fetchall()
         hidden = {row[0] for row in rows if not user.sees(row[1], row[2])}
-        problems, trail = fixity.check(self.conn, self.store, self._derive_key(create=False))
+        key = self._derive_key(create=False)
+        problems, trail = fixity.check(self.conn, self.store, key)
+        if key is not None and self._trail_stripped():
+            problems.insert(0, fixity.Problem("audit_chain", STRIPPED))
         shown = [p for p in problems if p.item not in hidden]
         if len(shown) < len(problems):
             shown.append(

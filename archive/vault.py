@@ -51,7 +51,8 @@ class Vault:
                 self._ring = KeyRing.unlock(self.keys_dir, secret)
             else:
                 self._refuse_new_key_over_encrypted_items()
-                self._ring = KeyRing.create(self.keys_dir, secret)
+                form = 2 if audit.authenticated(self.conn) else 1
+                self._ring = KeyRing.create(self.keys_dir, secret, form)
         return self._ring
 
     def secret(self) -> bytes:

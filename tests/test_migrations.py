@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from pathlib import Path
 
 from archive import audit, catalog
 from archive.migrations import MIGRATIONS
@@ -12,7 +14,9 @@ from tests.factories import make_docx
 
 def downgrade_to_schema_1(path) -> None:
     """Make the catalog look as the first release left it (before the number register):
-    its trail chained with the first release's hash formula, without MACs or states."""
+    its trail chained with the first release's hash formula, without MACs or states, and no
+    master key ring (it came with encryption, in schema 4)."""
+    (Path(path).parent / "keys" / "master.json").unlink()
     conn = sqlite3.connect(path)
     conn.row_factory = sqlite3.Row
     prev = audit.GENESIS
@@ -96,6 +100,8 @@ def test_an_older_homes_trail_is_authenticated_once_by_upgrade(bureau: Bureau, t
     assert (report["ok"], report["authenticated"]) == (True, True)
     bureau.ok("upgrade")
     assert [e["action"] for e in bureau.json("audit", "log")].count("audit_authenticate") == 1
+    ring = json.loads((bureau.root / "keys" / "master.json").read_text(encoding="utf-8"))
+    assert ring["format"] == 2  # from now on a trail without MACs is a stripped one
 
 
 def test_an_older_trail_already_broken_is_not_authenticated(bureau: Bureau, tmp_path):

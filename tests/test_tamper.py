@@ -379,3 +379,61 @@ def test_any_single_byte_change_of_an_audit_column_is_detected(filed: Archive, d
         conn.execute("ROLLBACK")
     assert problems, (table, column, param, value, changed)
     assert fixity.check(conn, filed.store, key)[0] == []
+
+
+# -- a trail stripped of its MACs is not taken for an old one --------------------------------
+
+
+def strip_and_rechain(bureau: Bureau, erase: str) -> None:
+    """Erase an item, remove every MAC and recompute the whole SHA-256 chain: what a trail
+    from before authentication looks like, made by someone without the passphrase."""
+    conn = sqlite3.connect(bureau.root / "catalog.sqlite")
+    conn.row_factory = sqlite3.Row
+    for table in ("files", "items"):
+        column = "item_id" if table == "files" else "id"
+        conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (erase,))
+    conn.execute("DELETE FROM states WHERE subject = ?", ("item:" + erase,))
+    conn.execute("DELETE FROM audit WHERE item_id = ?", (erase,))
+    prev, seq = audit.GENESIS, 0
+    for e in conn.execute("SELECT * FROM audit ORDER BY seq").fetchall():
+        seq += 1
+        digest = audit.entry_hash(
+            seq, e["at"], e["actor"], e["action"], e["item_id"], e["detail"], prev, e["states"]
+        )
+        conn.execute(
+            "UPDATE audit SET seq = ?, prev_hash = ?, hash = ?, mac = NULL WHERE seq = ?",
+            (seq, prev, digest, e["seq"]),
+        )
+        prev = digest
+    conn.execute("UPDATE audit_head SET seq = ?, hash = ?, mac = NULL", (seq, prev))
+    conn.commit()
+    conn.close()
+
+
+def test_a_new_homes_key_ring_records_that_its_trail_is_authenticated(bureau: Bureau):
+    ring = json.loads((bureau.root / "keys" / "master.json").read_text(encoding="utf-8"))
+    assert ring["format"] == 2
+
+
+def test_a_trail_stripped_of_its_macs_is_refused_not_vouched_for(
+    bureau: Bureau, three: list[dict], tmp_path: Path
+):
+    strip_and_rechain(bureau, three[1]["id"])
+    more = make_docx(tmp_path / "more.docx", "more text", "More")
+    refused = bureau.fails(1, "file", more, *NOTICE)
+    assert "lost its authentication" in refused.err
+    report = bureau.fails(1, "audit", "verify", "--json").json()
+    assert any("lost its authentication" in p["detail"] for p in report["problems"])
+    conn = sqlite3.connect(bureau.root / "catalog.sqlite")
+    actions = [r[0] for r in conn.execute("SELECT action FROM audit")]
+    conn.close()
+    assert "audit_authenticate" not in actions
+
+
+def test_the_ring_cannot_be_set_back_to_an_older_format_without_the_passphrase(bureau: Bureau):
+    path = bureau.root / "keys" / "master.json"
+    ring = json.loads(path.read_text(encoding="utf-8"))
+    ring["format"] = 1
+    path.write_text(json.dumps(ring), encoding="utf-8")
+    refused = bureau.fails(2, "audit", "verify")
+    assert "wrong passphrase" in refused.err and "altered" in refused.err
