@@ -505,9 +505,12 @@ def test_a_changed_wrapped_data_key_fails_get(bureau: Bureau, secret_item: dict,
     assert "tampered" in result.err and a["id"] in result.err and not out.exists()
 
 
-def test_a_ciphertext_moved_to_another_item_does_not_decrypt(
+def test_a_ciphertext_moved_to_another_item_is_refused(
     bureau: Bureau, secret_item: dict, tmp_path: Path
 ):
+    """Caught twice over: the files rows no longer match the audit trail's record of the
+    items, and even past that check, a ciphertext bound to one item does not decrypt as
+    another's (tests/test_tamper.py covers the first; this is about the refusal)."""
     a = secret_item
     b = file_item(bureau, docx_at(tmp_path, "b.docx", "Second secret text", "B"), "secret")
     sha_a, sha_b = a["files"][0]["stored_sha256"], b["files"][0]["stored_sha256"]
@@ -520,7 +523,8 @@ def test_a_ciphertext_moved_to_another_item_does_not_decrypt(
     for item in (a, b):
         out = tmp_path / f"{item['id']}.docx"
         result = bureau.fails(1, "get", item["id"], "--out", out)
-        assert "does not decrypt" in result.err and not out.exists()
+        assert not out.exists()
+        assert "changed outside the program" in result.err or "does not decrypt" in result.err
 
 
 def test_an_encrypted_item_marked_plain_behind_the_programs_back_is_not_handed_out(

@@ -96,7 +96,7 @@ def test_an_auditor_counts_only_the_items_they_may_see(bureau: Bureau, tmp_path:
     add_user(bureau, "ivy", "auditor", "internal")
     assert bureau.json("audit", "verify")["items"] == 3
     report = bureau.json("--user", "ivy", "audit", "verify")
-    assert report == {"ok": True, "problems": [], "items": 2, "cleaned": 0}
+    assert (report["ok"], report["problems"], report["items"]) == (True, [], 2)
 
 
 def test_a_problem_above_the_auditors_clearance_fails_the_check_without_naming_the_item(
