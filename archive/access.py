@@ -41,6 +41,30 @@ class Forbidden(BadInput):
 
 
 @dataclass(frozen=True)
+class Visibility:
+    """Which items exist for a user: the one visibility rule, as a Python check and as the
+    SQL filter and index filter built from the same two facts (so they cannot disagree).
+
+    An item is visible when its classification is one of `levels` and, for a department-
+    bound role, when it belongs to `dept`.
+    """
+
+    levels: tuple[str, ...]
+    dept: str | None  # only this department's items; None: every department
+
+    def sees(self, classification: str, dept: str) -> bool:
+        return classification in self.levels and (self.dept is None or dept == self.dept)
+
+    def sql(self, table: str = "") -> tuple[str, list[str]]:
+        """A WHERE clause (and its parameters) keeping only the visible items' rows."""
+        column = f"{table}." if table else ""
+        clause = f"{column}classification IN ({','.join('?' * len(self.levels))})"
+        if self.dept is None:
+            return clause, list(self.levels)
+        return f"{clause} AND {column}dept = ?", [*self.levels, self.dept]
+
+
+@dataclass(frozen=True)
 class User:
     name: str
     role: str
@@ -65,11 +89,15 @@ class User:
         """The classification levels this user is cleared for."""
         return CLASSIFICATIONS[: CLASSIFICATIONS.index(self.clearance) + 1]
 
+    def visibility(self) -> Visibility:
+        """What exists for this user: items at or below their clearance (and, for a
+        secretary, of their own department only)."""
+        bound = self.role in DEPARTMENT_BOUND
+        return Visibility(self.levels(), (self.dept or "") if bound else None)
+
     def sees(self, classification: str, dept: str) -> bool:
         """Whether an item of `classification` in `dept` exists for this user at all."""
-        if classification not in self.levels():
-            return False
-        return self.role not in DEPARTMENT_BOUND or dept == self.dept
+        return self.visibility().sees(classification, dept)
 
     def require_dept(self, dept: str, what: str) -> None:
         if self.role in DEPARTMENT_BOUND and dept != self.dept:

@@ -89,6 +89,14 @@ class Config:
     def org(self, lang: str) -> str:
         return self.org_zh if lang == "zh" else self.org_en
 
+    def organ(self, dept: str, lang: str) -> str:
+        """The issuing organ's name as documents sign it and seals read it (GB/T 9704):
+        e.g. 市教育局办公室, or "General Office, City Education Bureau"."""
+        department = self.department(dept)
+        if lang == "zh":
+            return f"{self.org_zh}{department.name_zh}"
+        return f"{department.name_en}, {self.org_en}"
+
     def department(self, code: str) -> Department:
         """The department with `code` (any case), or BadInput listing the known ones."""
         wanted = code.strip().upper()

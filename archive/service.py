@@ -11,16 +11,17 @@ import getpass
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archive import (
     access,
     atomic,
     audit,
-    backup,
     catalog,
     changes,
     classify,
@@ -45,6 +46,9 @@ from archive.store import BlobStore
 from archive.vault import PassphraseProvider, Vault
 from archive.vocab import CLASSIFIED
 from archive.vocab import classification as parse_level
+
+if TYPE_CHECKING:
+    from archive import backup
 
 STRIPPED = (
     "the audit trail has lost its authentication (its MACs are gone, though this home's key "
@@ -286,6 +290,8 @@ class Archive:
         return self._user
 
     def require(self, permission: str, what: str | None = None) -> access.User:
+        """The acting user, if their role allows `permission` (Forbidden otherwise). Only
+        the service layer (`bureau/services`) asks: it decides what each use case needs."""
         user = self.user
         user.require(permission, what)
         return user
@@ -298,26 +304,21 @@ class Archive:
 
     def _visibility_sql(self) -> tuple[str, list[str]]:
         """A WHERE clause restricting items to what the acting user may see."""
-        user = self.user
-        levels = list(user.levels())
-        clause = f"classification IN ({','.join('?' * len(levels))})"
-        if user.role in access.DEPARTMENT_BOUND:
-            return f"{clause} AND dept = ?", [*levels, user.dept or ""]
-        return clause, levels
+        return self.user.visibility().sql()
 
     # -- filing and retrieval ----------------------------------------------------------------
 
-    def file(self, request: FilingRequest) -> FiledResult:
-        user = self.require("file", "file documents")
+    def file(
+        self, request: FilingRequest, allowed: Callable[[Metadata], None] | None = None
+    ) -> FiledResult:
+        """File `request`. `allowed` is the service layer's decision on the item's metadata
+        once it is known (it raises to refuse a department or level the acting user may
+        not file for); the archive itself files what it is given."""
         self.audit_key()  # before anything is stored: the filing's entry needs it
         if request.supersedes:
             previous = self._find(request.supersedes)
             self._guard(states.item(previous.id), previous.archive_code)
             request = replace(request, supersedes=previous.id)
-
-        def allowed(meta: Metadata) -> None:
-            user.require_dept(meta.dept, "file documents")
-            user.require_level(meta.classification, f"file {meta.classification} documents")
 
         result = file_request(
             self.conn,
@@ -336,7 +337,6 @@ class Archive:
     def resolve(self, ref: str) -> items.Item:
         """The item `ref` names, if the acting user may see it (NotFound otherwise, exactly
         as for an item that does not exist); a classified read is recorded."""
-        self.require("read", "read items")
         item = self.vault.reveal(self._find(ref))
         self._record_reads([item], "show")
         return item
@@ -386,7 +386,6 @@ class Archive:
         limit: int | None = None,
     ) -> list[items.Item]:
         """Items matching every filter given, in archival-code order."""
-        self.require("read", "list items")
         where, params = [], []
         visibility, allowed = self._visibility_sql()
         where.append(visibility)
@@ -427,7 +426,6 @@ class Archive:
         The bytes are checked before anything appears at `out`: a corrupted stored file
         raises IntegrityError and leaves `out` as it was.
         """
-        self.require("get", "retrieve files")
         self.audit_key()  # the retrieval is recorded: nothing is written without the key
         item = self.vault.reveal(self._find(ref))
         if item.disposed:
@@ -537,7 +535,6 @@ class Archive:
     def number_register(self, year: int | None = None) -> list[numbers.Number]:
         """The register, without the numbers of items the acting user may not see, nor
         (for a user not cleared for classified documents) the classified series at all."""
-        self.require("read", "read the number register")
         user = self.user
         hidden = {
             row[0]
@@ -555,11 +552,9 @@ class Archive:
     # -- users -------------------------------------------------------------------------------
 
     def users(self) -> list[access.User]:
-        self.require("users", "list users")
         return access.all_users(self.conn)
 
     def add_user(self, name: str, role: str, clearance: str, dept: str | None) -> access.User:
-        self.require("users", "add users")
         code = self.config.department(dept).code if dept else None
         with catalog.write(self.conn):
             user = access.add(self.conn, name, role, clearance, code, self.actor, self._now())
@@ -571,7 +566,6 @@ class Archive:
     def change_user(self, name: str, **changes: object) -> access.User:
         """Change a user's role, clearance, department or whether they are enabled; the
         last enabled administrator cannot be demoted or disabled."""
-        self.require("users", "change users")
         if "dept" in changes and changes["dept"]:
             changes["dept"] = self.config.department(str(changes["dept"])).code
         if self.conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
@@ -600,7 +594,6 @@ class Archive:
 
         Interrupted at any moment, every item still opens, and running it again finishes.
         """
-        self.require("keys", "rotate keys")
         with keys_lock(self.home.folder("keys")):
             ring = self.vault.ring()
             secret = self.vault.secret()
@@ -636,7 +629,6 @@ class Archive:
 
     def change_master_passphrase(self, new: bytes) -> None:
         """Protect the master key with `new` (the seals' keys are the caller's other half)."""
-        self.require("keys", "change the passphrase")
         with keys_lock(self.home.folder("keys")):
             self.vault.change_passphrase(new)
             with catalog.write(self.conn):
@@ -646,10 +638,8 @@ class Archive:
 
     def classify(self, ref: str, level: str, until: date | None = None) -> classify.Change:
         """Change an item's classification (encrypting or decrypting its files)."""
-        user = self.require("classify", "reclassify items")
         item = self._find(ref)
         level = parse_level(level)
-        user.require_level(level, f"classify items as {level}")
         if until is not None and until <= self._now().date():
             raise BadInput(f"--until {until.isoformat()} is not in the future")
         self._guard(states.item(item.id), item.archive_code)
@@ -659,7 +649,6 @@ class Archive:
 
     def declassify_due(self, as_of: date | None = None) -> list[classify.Change]:
         """Lower to `internal` every classified item whose declassification date has come."""
-        self.require("declassify", "declassify items")
         day = (as_of or self._now().date()).isoformat()
         rows = self.conn.execute(
             f"SELECT {items.ITEM_COLUMNS} FROM items WHERE declassify_on IS NOT NULL "
@@ -725,7 +714,6 @@ class Archive:
 
     def retention_due(self, as_of: date | None = None) -> list[disposition.Due]:
         """Items past their due date, as of today or `as_of`, that the user may see."""
-        self.require("retention", "see what is due for disposition")
         self.schedule  # noqa: B018
         found = [
             d
@@ -736,14 +724,12 @@ class Archive:
         return [replace(d, item=self.vault.reveal(d.item, strict=False)) for d in found]
 
     def hold(self, ref: str, reason: str) -> items.Item:
-        self.require("retention", "place holds")
         item = self._find(ref)
         self._guard(states.item(item.id), item.archive_code)
         disposition.hold(self.conn, item, reason, self.actor, self._now())
         return self.vault.reveal(self._find(item.id), strict=False)
 
     def release(self, ref: str) -> items.Item:
-        self.require("retention", "release holds")
         item = self._find(ref)
         self._guard(states.item(item.id), item.archive_code)
         disposition.release(self.conn, item, self.actor, self._now())
@@ -751,7 +737,6 @@ class Archive:
 
     def review(self, ref: str, extend_years: int | None, dispose: bool) -> items.Item:
         """The decision on an item due whose category ends in `review`."""
-        self.require("retention", "review items")
         item = self._find(ref)
         self._guard(states.item(item.id), item.archive_code)
         action = self.schedule.get(item.category).action if item.category else None
@@ -764,7 +749,7 @@ class Archive:
         """A disposal list of every item eligible by `as_of` that the proposer may see (None
         if there is none). Items above the proposer's clearance are left, unmentioned, for
         a user cleared for them: not even their number is told."""
-        user = self.require("retention", "propose disposals")
+        user = self.user
         self.schedule  # noqa: B018
         visible = [
             i for i in disposal.eligible(self.conn, as_of) if user.sees(i.classification, i.dept)
@@ -778,38 +763,31 @@ class Archive:
         return self._readable(proposed)
 
     def approve_disposal(self, list_id: str) -> disposal.DisposalList:
-        self.require("approve", "approve disposal lists")
         self._guard_list(list_id)
         return self._readable(disposal.approve(self.conn, list_id, self.actor, self._now()))
 
     def cancel_disposal(self, list_id: str) -> disposal.DisposalList:
-        self.require("retention", "cancel disposal lists")
         self._guard_list(list_id)
         return self._readable(disposal.cancel(self.conn, list_id, self.actor))
 
     def disposal_list(self, list_id: str) -> disposal.DisposalList:
-        self.require("retention", "read disposal lists")
         return self._readable(disposal.load(self.conn, list_id))
 
     def disposal_lists(self) -> list[disposal.DisposalList]:
-        self.require("retention", "read disposal lists")
         return [self._readable(found) for found in disposal.lists(self.conn)]
 
     def begin_disposal(self, list_id: str) -> disposal.DisposalList:
         """Start or resume executing an approved list (the caller then disposes of each
         pending item, shreds backups, files the register and finishes)."""
-        self.require("retention", "execute disposal lists")
         self._guard_list(list_id)
         return disposal.begin(self.conn, list_id, self.actor)
 
     def dispose_item(self, found: disposal.DisposalList, item_id: str) -> None:
-        self.require("retention", "execute disposal lists")
         self._guard(states.disposal_list(found.id), f"disposal list {found.id}")
         self._guard(states.item(item_id))
         disposal.dispose_item(self.conn, self.store, found, item_id, self.actor, self._now())
 
     def finish_disposal(self, list_id: str, register_item: str | None) -> disposal.DisposalList:
-        self.require("retention", "execute disposal lists")
         self._guard(states.disposal_list(list_id), f"disposal list {list_id}")
         return self._readable(
             disposal.finish(self.conn, list_id, register_item, self.actor, self._now())
@@ -835,7 +813,7 @@ class Archive:
 
     def transfer(self, as_of: date, dest: Path) -> transfers.TransferReport:
         """Export the items due for transfer as a BagIt bag at `dest`; mark them transferred."""
-        user = self.require("retention", "transfer items")
+        user = self.user
         self.schedule  # noqa: B018
         found = [
             i
@@ -861,8 +839,9 @@ class Archive:
     ) -> backup.BackupReport:
         """A consistent backup of this home into `dest`, recorded in the audit trail (where
         a disposal finds every backup whose keys it must shred)."""
-        self.require("backup", "back up the archive")
         self.audit_key()  # the backup is recorded (a disposal finds it there)
+        from archive import backup  # its modules load only for a backup
+
         report = backup.take(self.home, self.conn, dest, tar, progress)
         with catalog.write(self.conn):
             audit.append(self.conn, self.actor, "backup", None, report.to_json())
@@ -888,7 +867,7 @@ class Archive:
         and counts only the items the auditor may see: problems with the others are told
         as one line that names none of them, and still fail the check.
         """
-        user = self.require("audit", "verify the archive")
+        user = self.user
         cleaned = self.sweep(self.config.orphan_grace_seconds)
         rows = self.conn.execute("SELECT id, classification, dept FROM items").fetchall()
         hidden = {row[0] for row in rows if not user.sees(row[1], row[2])}
@@ -924,7 +903,6 @@ class Archive:
     def audit_log(self, ref: str | None = None, limit: int | None = None) -> list[audit.Entry]:
         """The trail (of one item, with `ref`), without entries about items the acting
         user may not see."""
-        self.require("audit", "read the audit trail")
         item_id = self._find(ref).id if ref else None
         user = self.user
         hidden = {

@@ -22,7 +22,7 @@ and the median of the rounds is reported.
 3. **Incremental backup**: 20 more documents filed, then a folder backup into the DEST
    that holds the earlier ones (it copies only what it lacks), against the bare copy of
    the catalog and of just the new stored files.
-4. **Restore** of the latest snapshot (`bureau.backups.restore`: `archive.backup.restore`,
+4. **Restore** of the latest snapshot (`bureau.services.backups.restore`: `archive.backup.restore`,
    then the index rebuilt, `audit verify` and the seals re-verified), stage by stage,
    against the bare copy of the snapshot's files out of the backup.
 
@@ -54,8 +54,8 @@ from typing import Any
 import docx
 from docx.shared import Inches
 
-import bureau.finding
-import bureau.sealing
+import bureau.services.finding
+import bureau.services.sealing
 from archive import atomic
 from archive import backup as backup_package
 from archive.backup import make
@@ -63,7 +63,7 @@ from archive.backup.manifest import MANIFEST, SNAPSHOTS, Manifest, is_store_path
 from archive.filing import FilingRequest, Source
 from archive.home import DataHome
 from archive.service import Archive
-from bureau import backups as bureau_backups
+from bureau.services import backups as bureau_backups
 from tests.factories import make_docx
 
 LARGE = 240  # PDFs and DOCX with incompressible content, LARGE_SIZES bytes each
@@ -386,13 +386,13 @@ def _backup(archive: Archive, dest: Path, tar: bool = False) -> tuple[Any, dict[
 
 
 def _restore(source: Path, target: DataHome) -> tuple[Any, dict[str, float]]:
-    """`bureau.backups.restore`, and the seconds spent in its stages."""
+    """`bureau.services.backups.restore`, and the seconds spent in its stages."""
     started = time.perf_counter()
     with _stages(
         (backup_package, "restore", "files"),
-        (bureau.finding, "rebuild", "index"),
+        (bureau.services.finding, "rebuild", "index"),
         (Archive, "verify", "verify"),
-        (bureau.sealing, "reverify_sealed", "seals"),
+        (bureau.services.sealing, "reverify_sealed", "seals"),
     ) as spent:
         restored = bureau_backups.restore(source, target, ACTOR, _passphrase)
     return restored, {**spent, "seconds": time.perf_counter() - started}
@@ -689,7 +689,7 @@ def _section(
         f"({m(incremental, 'bare_mb'):.1f} MB) takes {m(incremental, 'bare_s'):.2f} s. "
         f"**Ratio bare / incremental (time): {m(incremental, 'ratio'):.2f}**",
         "",
-        "| restore of the latest snapshot (`bureau.backups.restore`) | seconds | MB/s |",
+        "| restore of the latest snapshot (`bureau.services.backups.restore`) | seconds | MB/s |",
         "|---|---|---|",
         line(
             "bare: the snapshot's files copied out of the backup, then one `syncfs`",

@@ -25,7 +25,7 @@ from docxtpl import DocxTemplate
 
 from archive.home import DataHome
 from archive.service import Archive
-from bureau.generate import Generator, find_template
+from bureau.services.generate import Generator, find_template
 from generators import fields, render
 from generators.pdf import PdfConverter, find_soffice
 

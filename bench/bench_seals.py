@@ -26,8 +26,8 @@ from pyhanko_certvalidator import ValidationContext
 
 from archive.home import DataHome
 from archive.service import Archive
-from bureau import sealing
-from bureau.generate import Generator, find_template
+from bureau.services import sealing
+from bureau.services.generate import Generator, find_template
 from generators.pdf import PdfConverter
 from seals import sign as seal_sign
 from seals.placement import find_seal_box

@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     from archive.retention.rules import Rule
     from archive.retention.transfer import TransferReport
     from archive.service import VerifyReport
-    from bureau.backups import Restored
-    from bureau.batch import Summary
-    from bureau.disposal import Executed
+    from bureau.services.backups import Restored
+    from bureau.services.batch import Summary
+    from bureau.services.disposal import Executed
     from generators.catalog import Template
     from indexer.search import Results, SearchRequest
     from indexer.watch import Tally

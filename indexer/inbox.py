@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from archive.errors import BadInput, BureauError
-from archive.filing import FilingRequest, SealCheck, Source
+from archive.filing import FiledResult, FilingRequest, Source
 from archive.items import new_id
 from archive.screening import printable
 from archive.service import Archive
@@ -80,19 +80,24 @@ def is_candidate(path: Path) -> bool:
     return path.is_file() or path.is_symlink()
 
 
+# How the inbox files a document: the front door's filing, with its checks (the service
+# layer decides whether the watcher's user may file it, and verifies its seal).
+Filer = Callable[[FilingRequest], FiledResult]
+
+
 class Inbox:
     def __init__(
         self,
         archive: Archive,
         settle_seconds: float,
+        file: Filer,
         clock: Callable[[], float] = time.time,
-        seal_check: Callable[[Path], SealCheck | None] | None = None,
     ) -> None:
         self.archive = archive
+        self.file = file  # the service layer's filing: its permission and seal checks
         self.folder = archive.home.folder("inbox")
         self.settle_seconds = settle_seconds
         self.clock = clock
-        self.seal_check = seal_check  # the front door's seal verification (bureau/intake.py)
 
     # -- what is waiting -------------------------------------------------------------------
 
@@ -155,7 +160,7 @@ class Inbox:
         name = document.name
         try:
             request = self._request(claim, document)
-            result = self.archive.file(request)
+            result = self.file(request)
         except BadInput as exc:
             reason = _for_the_inbox(str(exc), name)
             self._settle_claim(claim, REJECTED, f"{reason}\n")
@@ -181,7 +186,6 @@ class Inbox:
         return FilingRequest(
             documents=[Source(document, document.name)],
             origin=f"inbox:{claim.name}",
-            seal=self.seal_check(document) if self.seal_check else None,
             **metadata,
         )
 

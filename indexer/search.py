@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from functools import partial
 from typing import Any
 
@@ -22,41 +21,23 @@ from whoosh.searching import Hit as WhooshHit
 from whoosh.searching import Results as WhooshResults
 from whoosh.searching import ResultsPage, Searcher
 
+from archive.access import Visibility
 from archive.codes import parse as parse_code
 from archive.errors import BadInput, BureauError, IndexUnusable
 from indexer.analysis import doc_no_key, is_cjk, mixed_analyzer, words
 from indexer.documents import blind_token
 from indexer.generations import DAMAGE, REBUILD, IndexDir
+from indexer.request import SORTS, SearchRequest
 from indexer.schema import FIELD_ALIASES, QUERY_FIELDS
 
 EXACT_BOOST = 1000.0
 SNIPPET_CHARS = 160
 MAX_LIMIT = 1000
-SORTS = ("relevance", "date")
 SPELLING_FIELDS = ("spell_title", "spell_body")
 SPELLING_DISTANCE = 2
 SPELLING_PREFIX = 1  # letters a respelling shares with the word as typed
 SUGGESTION_TRIES = 3
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    text: str
-    dept: str | None = None
-    kind: str | None = None
-    year: int | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    classification: str | None = None
-    sort: str = "relevance"
-    limit: int = 20
-    page: int = 1
-    # Who is searching: the levels they are cleared for, the one department a secretary
-    # is limited to, and the blind index key (None: encrypted items' words are not searched).
-    levels: tuple[str, ...] | None = None
-    only_dept: str | None = None
-    blind_key: bytes | None = None
 
 
 # What a hit on an encrypted item needs from the archive: its readable title and text,
@@ -370,6 +351,27 @@ def _other_levels(reader: Any, levels: tuple[str, ...]) -> list[str] | None:
     if sum(present.values()) != reader.doc_count_all():
         return None
     return [lv for lv in present if lv not in levels]
+
+
+def visible_documents(
+    index_dir: IndexDir, generation: Any, visibility: Visibility
+) -> tuple[int, list[dict[str, str]]]:
+    """How many documents of `generation` a user with `visibility` may find, and those
+    among them whose text could not be extracted (id, archival code, reason)."""
+    seen = query.Or([query.Term("classification", level) for level in visibility.levels])
+    if visibility.dept is not None:
+        seen = query.And([seen, query.Term("dept", visibility.dept.lower())])
+    index = index_dir.open(generation, readonly=True)
+    try:
+        with index.searcher() as searcher:
+            unreadable = [
+                {"id": h["id"], "archive_code": h["archive_code"], "reason": h["text_reason"]}
+                for h in searcher.search(query.Term("text", "unavailable"), filter=seen, limit=None)
+            ]
+            indexed = len(searcher.search(query.Every(), filter=seen, limit=None))
+    finally:
+        index.close()
+    return indexed, unreadable
 
 
 def _docs(searcher: Searcher, q: query.Query) -> DocIdSet:

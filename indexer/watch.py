@@ -14,17 +14,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from archive.classify import Change
 from archive.config import WatchSettings
 from archive.errors import IndexBusy
-from archive.filing import SealCheck
 from archive.service import Archive
 from indexer.generations import IndexDir
-from indexer.inbox import Inbox, Outcome
+from indexer.inbox import Filer, Inbox, Outcome
 from indexer.sync import Indexer
 
 INBOX_BATCH = 50  # files taken before the index is brought up to date again
@@ -70,15 +69,17 @@ class Watcher:
         self,
         archive: Archive,
         settings: WatchSettings,
+        file: Filer,
+        declassify: Callable[[], list[Change]] | None = None,
         report: Report = lambda line: None,
-        seal_check: Callable[[Path], SealCheck | None] | None = None,
     ) -> None:
         self.archive = archive
         self.settings = settings
         self.report = report
         self.dir = IndexDir(archive.home.folder("index"))
         self.indexer = Indexer(archive, self.dir)
-        self.inbox = Inbox(archive, settings.settle_seconds, seal_check=seal_check)
+        self.inbox = Inbox(archive, settings.settle_seconds, file)
+        self.declassify = declassify  # None: the watcher's user may not end classifications
         self.tally = Tally()
 
     def run_once(self) -> Tally:
@@ -143,9 +144,9 @@ class Watcher:
 
     def _declassify(self) -> None:
         """Lower the items whose classification has ended (daily; needs the permission)."""
-        if not self.archive.user.may("declassify"):
+        if self.declassify is None:
             return
-        for change in self.archive.declassify_due():
+        for change in self.declassify():
             self.report(f"declassified item {change.item_id}: {change.before} -> {change.after}")
 
     def _catch_up(self) -> None:

@@ -54,7 +54,7 @@ def test_an_internal_error_without_a_home_writes_nothing_to_the_users_home(
     monkeypatch.setenv("HOME", str(tmp_path / "user"))
     (tmp_path / "user").mkdir()
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli, "cmd_verify", _crash)
+    monkeypatch.setattr(cli.seals, "cmd_verify", _crash)
     with warnings.catch_warnings():
         assert cli.main(["--home", str(tmp_path / "none"), "verify", "x.pdf"]) == 1
     err = capsys.readouterr().err
@@ -70,7 +70,7 @@ def test_an_internal_error_with_debug_prints_the_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli, "cmd_verify", _crash)
+    monkeypatch.setattr(cli.seals, "cmd_verify", _crash)
     assert cli.main(["--home", str(tmp_path / "none"), "--debug", "verify", "x.pdf"]) == 1
     err = capsys.readouterr().err
     assert "Traceback" in err and "RuntimeError: a bug" in err

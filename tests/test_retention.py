@@ -30,7 +30,7 @@ import yaml
 from archive import home
 from archive.filing import FilingRequest, Source
 from archive.service import Archive
-from bureau.disposal import execute as execute_in_process
+from bureau.services.disposal import execute as execute_in_process
 from tests.conftest import PASSPHRASE, Bureau
 from tests.factories import make_docx
 from tests.test_confidential import blob_path, catalog_exec, catalog_rows

@@ -18,7 +18,7 @@ import yaml
 from docx.shared import Length
 from pypdf import PdfReader
 
-from bureau.generate import find_template, generate_one
+from bureau.services.generate import find_template, generate_one
 from generators.catalog import Template
 from generators.fields import FieldErrors, validate
 from generators.render import format_date

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from archive.errors import BadInput
 from archive.filing import FilingRequest, Source
+from bureau.services import documents
 from indexer.inbox import CLAIMS, Inbox, is_candidate, read_sidecar
 from tests.factories import make_docx
 
@@ -18,7 +20,7 @@ SIDECAR = "kind: notice\ndept: BGS\ntitle: Spring inspections\ndate: 2026-03-04\
 
 @pytest.fixture
 def inbox(archive) -> Inbox:
-    return Inbox(archive, settle_seconds=5)
+    return Inbox(archive, settle_seconds=5, file=partial(documents.file, archive))
 
 
 def drop(inbox: Inbox, name: str, sidecar: str | None = SIDECAR, text: str = "body") -> Path:
@@ -57,7 +59,9 @@ def test_a_file_changed_within_the_settle_time_is_not_ready(inbox: Inbox):
 
 def test_a_file_unchanged_for_the_settle_time_is_ready(archive):
     clock = [time.time()]
-    inbox = Inbox(archive, settle_seconds=5, clock=lambda: clock[0])
+    inbox = Inbox(
+        archive, settle_seconds=5, file=partial(documents.file, archive), clock=lambda: clock[0]
+    )
     path = drop(inbox, "settled.docx")
     assert inbox.ready()[0] == []
     clock[0] += 6

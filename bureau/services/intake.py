@@ -13,7 +13,7 @@ from pathlib import Path
 
 from archive.filing import SealCheck
 from archive.service import Archive
-from bureau import sealing
+from bureau.services import sealing
 from seals.intake import check_seal
 
 

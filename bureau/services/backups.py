@@ -14,7 +14,7 @@ from archive import backup as backups
 from archive.home import DataHome
 from archive.service import Archive, VerifyReport
 from archive.vault import PassphraseProvider
-from bureau import finding, sealing
+from bureau.services import auditing, finding
 from generators.progress import Progress
 
 
@@ -28,8 +28,15 @@ class Restored:
         return self.report.to_json() | {"indexed": self.indexed, "verify": self.verify.to_json()}
 
 
+def verify(dest: Path) -> backups.BackupCheck:
+    """Check a backup against its manifests (needs no home and no passphrase: anybody
+    holding the backup may check it)."""
+    return backups.verify(dest)
+
+
 def backup(archive: Archive, dest: Path, tar: bool) -> backups.BackupReport:
     """Back up the home, with a progress bar over its stored files on a terminal."""
+    archive.require("backup", "back up the archive")
     with Progress(None, "backing up") as bar:
         return archive.backup(dest, tar, bar.advance)
 
@@ -52,6 +59,5 @@ def restore(
     report = backups.restore(source, target, once, actor, snapshot)
     with Archive.open(target, actor, once) as archive:
         indexed = finding.rebuild(archive)
-        verify = archive.verify()
-        verify.problems.extend(sealing.reverify_sealed(archive))
+        verify = auditing.verify(archive)
     return Restored(report, indexed, verify)

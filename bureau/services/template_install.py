@@ -8,7 +8,7 @@ from pathlib import Path
 
 from archive.errors import BadInput
 from archive.service import Archive
-from bureau.generate import templates_for
+from bureau.services.generate import templates_for
 from generators import catalog
 from generators.check import check_template
 
@@ -17,6 +17,7 @@ TEMPLATE_FILES = ("fields.yaml", "sample.yaml", "sample.*.yaml", "template.docx"
 
 def install(archive: Archive, source: Path, replace: bool = False) -> catalog.Template:
     """Check `source` and copy it into the home's templates/; BadInput listing any problem."""
+    archive.require("users", "install templates")
     if not source.is_dir():
         raise BadInput(f"{source}: not a template folder")
     problems = check_template(source)

@@ -19,7 +19,7 @@ from archive.errors import BureauError, IndexUnusable
 from archive.items import Item
 from archive.retention.disposal import DisposalList
 from archive.service import Archive
-from bureau.generate import find_template, generate_one
+from bureau.services.generate import find_template, generate_one
 from indexer.generations import IndexDir
 from indexer.sync import Indexer
 
@@ -47,6 +47,7 @@ class Executed:
 def execute(archive: Archive, list_id: str) -> Executed:
     """Execute an approved list, or finish one that was interrupted. Run again on an
     executed list, it visits the backups once more (those unreachable the first time)."""
+    archive.require("retention", "execute disposal lists")
     found = archive.begin_disposal(list_id)
     if found.status == "executed":
         return Executed(found, 0, *_shred_backups(archive, found))

@@ -18,6 +18,7 @@ from archive.errors import BadInput, BureauError
 from archive.filing import FiledResult, FilingRequest, Source
 from archive.fixity import Problem
 from archive.service import Archive
+from bureau.services import documents as filing
 from seals.material import SealMaterial
 from seals.passphrase import get_passphrase
 from seals.pki import NoPki, Pki, SealInfo, create_pki
@@ -62,7 +63,19 @@ def pki(archive: Archive) -> Pki:
     return Pki(keys_dir(archive))
 
 
+def seals(archive: Archive) -> list[SealInfo]:
+    """Every department's seal certificate, current and past."""
+    return pki(archive).seals()
+
+
+def export_root(archive: Archive, path: Path, overwrite: bool = False) -> Path:
+    """The root certificate as PEM, for verifiers outside the bureau."""
+    archive.require("verify", "export the root certificate")
+    return pki(archive).export_root(path, overwrite=overwrite)
+
+
 def renew(archive: Archive, dept: str, passphrase: bytes) -> SealInfo:
+    archive.require("seals", "renew seals")
     code = archive.config.department(dept).code
     info = pki(archive).renew(code, passphrase)
     _record(archive, "seal_renew", None, {"dept": code, "serial": info.serial})
@@ -70,6 +83,7 @@ def renew(archive: Archive, dept: str, passphrase: bytes) -> SealInfo:
 
 
 def revoke(archive: Archive, dept: str, reason: str, passphrase: bytes) -> SealInfo:
+    archive.require("seals", "revoke seals")
     code = archive.config.department(dept).code
     old = pki(archive).seal(code)
     info = pki(archive).revoke(code, reason, passphrase)
@@ -81,20 +95,13 @@ def revoke(archive: Archive, dept: str, reason: str, passphrase: bytes) -> SealI
 def import_p12(
     archive: Archive, dept: str, path: Path, p12_password: bytes | None, passphrase: bytes
 ) -> SealInfo:
+    archive.require("seals", "import seals")
     code = archive.config.department(dept).code
     if not path.is_file():
         raise BadInput(f"{path}: no such file")
     info = pki(archive).import_p12(code, path, p12_password, passphrase)
     _record(archive, "seal_import", None, {"dept": code, "serial": info.serial})
     return info
-
-
-def stamp_text(archive: Archive, dept: str, lang: str) -> str:
-    """The text of a department's stamp: the issuing organ as GB/T 9704 signs documents."""
-    department = archive.config.department(dept)
-    if lang == "zh":
-        return f"{archive.config.org_zh}{department.name_zh}"
-    return f"{department.name_en}, {archive.config.org_en}"
 
 
 def _record(archive: Archive, action: str, item: str | None, detail: dict) -> None:
@@ -127,7 +134,7 @@ class Sealer:
         code = self.archive.config.department(dept).code
         if (code, lang) not in self._materials:
             self._materials[(code, lang)] = pki(self.archive).signing_material(
-                code, self.passphrase, stamp_text(self.archive, code, lang)
+                code, self.passphrase, self.archive.config.organ(code, lang)
             )
         return self._materials[(code, lang)]
 
@@ -142,6 +149,7 @@ class Sealer:
 
 def sign_file(archive: Archive, source: Path, dept: str, out: Path, force: bool) -> Path:
     """Seal a PDF on disk (not filed) into `out`, written atomically."""
+    archive.require("seal", "seal documents")
     if out.exists() and not force:
         raise BadInput(f"{out}: already exists (use --force to replace it)")
     try:
@@ -160,6 +168,7 @@ def sign_file(archive: Archive, source: Path, dept: str, out: Path, force: bool)
 
 def sign_item(archive: Archive, ref: str, dept: str) -> FiledResult:
     """Seal an item's official PDF and file the sealed PDF as a new version of the item."""
+    archive.require("seal", "seal documents")
     item = archive.resolve(ref)
     official = item.official
     if official.rendition != "pdf":
@@ -195,7 +204,7 @@ def sign_item(archive: Archive, ref: str, dept: str) -> FiledResult:
             template=item.template,
             supersedes=item.id,
         )
-        return archive.file(request)
+        return filing.file_generated(archive, request)
 
 
 def _anchors(archive: Archive, dept: str, day: str, lang: str) -> list[str]:
@@ -204,7 +213,7 @@ def _anchors(archive: Archive, dept: str, day: str, lang: str) -> list[str]:
 
     from generators.render import format_date
 
-    return [stamp_text(archive, dept, lang), format_date(date.fromisoformat(day), lang)]
+    return [archive.config.organ(dept, lang), format_date(date.fromisoformat(day), lang)]
 
 
 # -- verification ----------------------------------------------------------------------------
@@ -216,7 +225,10 @@ def verify_files(
     extra_roots: Sequence[Path],
     at: datetime | None,
 ) -> list[FileReport]:
-    """Verify each PDF against the bureau's root (when there is a home) and `extra_roots`."""
+    """Verify each PDF against the bureau's root (when there is a home) and `extra_roots`.
+    Without a home anybody may verify: only the roots they give are trusted."""
+    if archive is not None:
+        archive.require("verify", "verify PDFs")
     trust = [_load_root(p) for p in extra_roots]
     bureau_roots: list[x509.Certificate] = []
     crls: list[bytes] = []

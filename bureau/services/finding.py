@@ -9,24 +9,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from whoosh.query import And, Every, Or, Term
-
-from archive.access import DEPARTMENT_BOUND
 from archive.config import WatchSettings
 from archive.errors import OperationFailed
 from archive.service import Archive
 from archive.vocab import CLASSIFIED
-from bureau import intake
+from bureau.services import classification, documents
 from generators.progress import Progress
 from indexer.documents import BLIND_PURPOSE, item_text
 from indexer.generations import IndexDir
-from indexer.search import Results, SearchRequest
+from indexer.search import Results, SearchRequest, visible_documents
 from indexer.search import search as run_search
 from indexer.sync import Indexer
 from indexer.watch import Tally, Watcher
@@ -41,17 +37,12 @@ def index_dir(archive: Archive) -> IndexDir:
 def search(archive: Archive, request: SearchRequest) -> Results:
     """Search as the acting user: only what they may see is found or counted; their reads
     of classified items are recorded."""
-    user = archive.require("search", "search")
-    levels = user.levels()
+    visibility = archive.require("search", "search").visibility()
+    levels = visibility.levels
     blind_key = None
     if set(levels) & set(archive.config.encrypted_levels) and archive.vault.unlocked():
         blind_key = archive.vault.ring().derived(BLIND_PURPOSE)
-    cleared = replace(
-        request,
-        levels=levels,
-        only_dept=user.dept if user.role in DEPARTMENT_BOUND else None,
-        blind_key=blind_key,
-    )
+    cleared = request.seen_by(visibility, blind_key)
     results = run_search(index_dir(archive), cleared, partial(_reveal, archive))
     archive.record_reads([h.id for h in results.hits if h.classification in CLASSIFIED], "search")
     pending = archive.changes_since(results.position, limit=PENDING_SCAN).item_ids
@@ -72,6 +63,7 @@ def _reveal(archive: Archive, item_id: str) -> tuple[str, str]:
 
 def rebuild(archive: Archive) -> int:
     """Rebuild the whole index from the catalog, with a progress bar on a terminal."""
+    archive.require("index", "rebuild the index")
     folder = index_dir(archive)
     indexer = Indexer(archive, folder)
     total = len(archive.item_ids())
@@ -91,19 +83,7 @@ def status(archive: Archive) -> dict[str, Any]:
     if generation is None:
         return {"built": False, "items": items, "indexed": 0, "pending": items, "unavailable": []}
     state = folder.state(generation)
-    seen = Or([Term("classification", level) for level in user.levels()])
-    if user.role in DEPARTMENT_BOUND:
-        seen = And([seen, Term("dept", (user.dept or "").lower())])
-    index = folder.open(generation, readonly=True)
-    try:
-        with index.searcher() as searcher:
-            unreadable = [
-                {"id": h["id"], "archive_code": h["archive_code"], "reason": h["text_reason"]}
-                for h in searcher.search(Term("text", "unavailable"), filter=seen, limit=None)
-            ]
-            indexed = len(searcher.search(Every(), filter=seen, limit=None))
-    finally:
-        index.close()
+    indexed, unreadable = visible_documents(folder, generation, user.visibility())
     pending = archive.changes_since(state.position, limit=PENDING_SCAN).item_ids
     return {
         "built": True,
@@ -130,7 +110,15 @@ def watch(
         echo(stamped)
         _append(log_path, stamped)
 
-    watcher = Watcher(archive, settings, report, seal_check=lambda p: intake.seal_check(archive, p))
+    archive.require("watch", "run the watcher")
+    declassify = partial(classification.declassify_due, archive)
+    watcher = Watcher(
+        archive,
+        settings,
+        partial(documents.file, archive),
+        declassify if classification.may_declassify(archive) else None,
+        report,
+    )
     return watcher.run_once() if once else watcher.run(stop)
 
 

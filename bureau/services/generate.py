@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from archive import atomic
 from archive.docmeta import PROPERTY_PREFIX
 from archive.errors import BadInput, BureauError
 from archive.filing import FiledResult, FilingRequest, Source
@@ -25,7 +26,8 @@ from archive.numbers import Number
 from archive.retention.rules import Rule
 from archive.service import Archive
 from archive.vocab import classification as parse_classification
-from bureau.sealing import Sealer
+from bureau.services import documents as filing
+from bureau.services.sealing import Sealer
 from generators import catalog, fields, render
 from generators.pdf import PdfConverter
 
@@ -83,6 +85,9 @@ class Rendered:
     day: date
     anchors: tuple[str, ...] = ()  # the texts a seal overlaps: issuing organ and date
     pdf: Path | None = None
+    # The item's metadata, written alike into the DOCX's custom properties and the PDF's
+    # information dictionary (each name prefixed with PROPERTY_PREFIX), empty values left out.
+    properties: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -140,38 +145,35 @@ class Generator:
             lang=job.lang,
             number=number.doc_no if number else "",
             org=config.org(job.lang),
-            organ=_organ(config.org(job.lang), department.name(job.lang), job.lang),
+            organ=config.organ(department.code, job.lang),
             dept_code=department.code,
             dept_name=department.name(job.lang),
             classification=job.classification,
             classification_mark=render.classification_mark(job.classification, job.lang),
-            printed_by=_organ(config.org(job.lang), department.name(job.lang), job.lang),
+            printed_by=config.organ(department.code, job.lang),
         )
         title = item_title(job)
         category = self.category(job)
-        props = {
-            "kind": job.template.kind,
-            "dept": job.dept,
-            "title": title,
-            "date": day.isoformat(),
-            "classification": job.classification,
-            "retention": category.retention,
-            "doc_no": number.doc_no if number else "",
-            "template": job.template.name,
-        }
+        props = _properties(
+            {
+                "kind": job.template.kind,
+                "dept": job.dept,
+                "title": title,
+                "date": day.isoformat(),
+                "classification": job.classification,
+                "retention": category.retention,
+                "doc_no": number.doc_no if number else "",
+                "template": job.template.name,
+            }
+        )
         body = render.render_docx(
-            job.template,
-            job.values,
-            context,
-            job.lang,
-            properties={f"{PROPERTY_PREFIX}{k}": v for k, v in props.items() if v},
-            title=title,
+            job.template, job.values, context, job.lang, properties=props, title=title
         )
         self._seq += 1
         path = self.workdir / f"{job.template.name}-{self._seq:06d}.docx"
         path.write_bytes(body)
         anchors = (context.organ, render.format_date(day, job.lang))
-        return Rendered(job, number, path, title, day, anchors)
+        return Rendered(job, number, path, title, day, anchors, properties=props)
 
     def to_pdf(self, batch: list[Rendered]) -> dict[int, str]:
         """Convert a batch with one LibreOffice run; returns failures by batch index."""
@@ -225,7 +227,7 @@ class Generator:
             origin=origin,
         )
         try:
-            result = self.archive.file(request)
+            result = filing.file_generated(self.archive, request)
         except BaseException as exc:
             self.abandon(rendered, f"filing failed: {_reason(exc)}")
             raise
@@ -247,6 +249,22 @@ class Generator:
                 path.unlink(missing_ok=True)
 
 
+def generate(
+    archive: Archive,
+    template: catalog.Template,
+    data: Mapping[str, Any],
+    dept: str,
+    lang: str | None,
+    classification: str | None,
+    pdf: bool,
+    sealer: Sealer | None = None,
+) -> FiledResult:
+    """The secretary's use case: one document from `template` and `data`, numbered,
+    converted (with `pdf`), sealed (with a `sealer`) and filed."""
+    archive.require("generate", "generate documents")
+    return generate_one(archive, template, data, dept, lang, classification, pdf, sealer)
+
+
 def generate_one(
     archive: Archive,
     template: catalog.Template,
@@ -258,8 +276,10 @@ def generate_one(
     sealer: Sealer | None = None,
     origin: str | None = None,
 ) -> FiledResult:
-    """Generate, convert (with `pdf`), seal (with a `sealer`) and file one document.
-    `origin` is recorded with the filing, so a caller can tell it happened after a crash."""
+    """Generate, convert (with `pdf`), seal (with a `sealer`) and file one document, for
+    a use case that has made its permission decision (`generate`, or a disposal's
+    destruction register). `origin` is recorded with the filing, so a caller can tell it
+    happened after a crash."""
     with Workspace(archive, pdf, sealer=sealer) as generator:
         job = generator.job(template, data, dept, lang, classification)
         rendered = generator.render(job)
@@ -330,10 +350,6 @@ def _document_date(job: Job, today: date) -> date:
     return today
 
 
-def _organ(org: str, dept_name: str, lang: str) -> str:
-    return f"{org}{dept_name}" if lang == "zh" else f"{dept_name}, {org}"
-
-
 def _file_name(rendered: Rendered, extension: str) -> str:
     stem = rendered.number.doc_no if rendered.number else rendered.title
     safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", stem).strip(" .") or rendered.job.template.name
@@ -345,23 +361,16 @@ def _embed_pdf_metadata(pdf: Path, rendered: Rendered) -> None:
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter(clone_from=PdfReader(str(pdf)))
-    job = rendered.job
-    info = {
-        "/Title": rendered.title,
-        f"/{PROPERTY_PREFIX}kind": job.template.kind,
-        f"/{PROPERTY_PREFIX}dept": job.dept,
-        f"/{PROPERTY_PREFIX}date": rendered.day.isoformat(),
-        f"/{PROPERTY_PREFIX}classification": job.classification,
-        f"/{PROPERTY_PREFIX}retention": job.template.retention,
-        f"/{PROPERTY_PREFIX}template": job.template.name,
-    }
-    if rendered.number:
-        info[f"/{PROPERTY_PREFIX}doc_no"] = rendered.number.doc_no
-    writer.add_metadata(info)
-    tmp = pdf.with_suffix(".meta.pdf")
-    with tmp.open("wb") as out:
+    writer.add_metadata(
+        {"/Title": rendered.title} | {f"/{k}": v for k, v in rendered.properties.items()}
+    )
+    with atomic.replacing(pdf) as out:
         writer.write(out)
-    tmp.replace(pdf)
+
+
+def _properties(values: dict[str, str]) -> dict[str, str]:
+    """The item's metadata as document properties: one set for every rendition."""
+    return {f"{PROPERTY_PREFIX}{name}": value for name, value in values.items() if value}
 
 
 def _reason(exc: BaseException) -> str:

@@ -20,8 +20,8 @@ from typing import IO, Any
 
 from archive.errors import BadInput, BureauError
 from archive.service import Archive
-from bureau.generate import Job, Workspace
-from bureau.sealing import Sealer
+from bureau.services.generate import Job, Workspace
+from bureau.services.sealing import Sealer
 from generators import batch_input, catalog
 from generators.fields import FieldError, FieldErrors
 from generators.progress import Progress
@@ -76,6 +76,7 @@ def generate_batch(
     sealer: Sealer | None = None,
 ) -> Summary:
     """Generate one document per row of `path` (.csv or .xlsx); BadInput for a bad file."""
+    archive.require("generate", "generate documents")
     archive.config.department(dept)  # an unknown department is a bad command, not 1,000 bad rows
     summary = Summary()
     with Workspace(archive, pdf, chunk_size=CHUNK, sealer=sealer) as generator:

@@ -1,0 +1,191 @@
+"""Commands that administer a data home: creating and upgrading it, its users, its keys,
+and cleaning its store."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from archive.access import ROLES
+from archive.errors import BadInput
+from archive.vocab import CLASSIFICATIONS
+from bureau.cli.edge import emit, open_home
+
+
+def register_home(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("init", help="create a new data home")
+    p.add_argument("--org", help="the organisation's name (English or Chinese)")
+    p.add_argument("--fonds", default="J042", help="the fonds code (default J042)")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="default document language")
+    p.set_defaults(handler=cmd_init)
+
+    p = commands.add_parser("upgrade", help="bring an older data home up to date")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_upgrade)
+
+
+def register_people(commands: argparse._SubParsersAction) -> None:
+    users = commands.add_parser("users", help="users, their roles and clearance (admin)")
+    user_commands = users.add_subparsers(dest="users_command", metavar="COMMAND")
+    user_commands.required = True
+    p = user_commands.add_parser("add", help="add a user")
+    p.add_argument("name")
+    p.add_argument("--role", required=True, help="|".join(ROLES))
+    p.add_argument("--clearance", required=True, metavar="LEVEL", help="|".join(CLASSIFICATIONS))
+    p.add_argument("--dept", help="the user's department (required for a secretary)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_users_add)
+    p = user_commands.add_parser("list", help="list the users")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_users_list)
+    for name, field, metavar in (
+        ("set-role", "role", "ROLE"),
+        ("set-clearance", "clearance", "LEVEL"),
+    ):
+        p = user_commands.add_parser(name, help=f"change a user's {field}")
+        p.add_argument("name")
+        p.add_argument("value", metavar=metavar)
+        p.add_argument("--dept", help="the department (when making someone a secretary)")
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(handler=cmd_users_change, field=field)
+    for name, enabled in (("disable", False), ("enable", True)):
+        p = user_commands.add_parser(name, help=f"{name} a user")
+        p.add_argument("name")
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(handler=cmd_users_change, field="enabled", value=enabled, dept=None)
+
+    keys = commands.add_parser("keys", help="the master key (admin)")
+    key_commands = keys.add_subparsers(dest="keys_command", metavar="COMMAND")
+    key_commands.required = True
+    p = key_commands.add_parser("rotate", help="a new master key; data keys rewrapped")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_keys_rotate)
+    p = key_commands.add_parser(
+        "change-passphrase", help="re-protect the master key and the seal keys"
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_keys_change_passphrase)
+
+
+def register_upkeep(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("gc", help="remove what interrupted filings left in the store")
+    p.add_argument("--grace", type=float, help="seconds a leftover must be old (default: config)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_gc)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from bureau.services import homes
+    from bureau.services.session import Actor
+    from seals.passphrase import get_passphrase
+
+    made = homes.create(
+        args.home,
+        Actor(args.user, lambda: get_passphrase(confirm=True)),
+        args.org,
+        args.fonds,
+        args.lang,
+    )
+    print(
+        f"created data home {made['home']} (fonds {made['fonds']}) with "
+        f"{made['seals']} departmental seals"
+    )
+    return 0
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    from bureau.services import homes
+
+    with open_home(args) as archive:
+        data = homes.upgrade(archive)
+    added = data["added"]
+    emit(
+        args,
+        data,
+        f"data home is at schema version {data['schema_version']}"
+        + (f"; added: {', '.join(added)}" if added else ""),
+    )
+    return 0
+
+
+def cmd_gc(args: argparse.Namespace) -> int:
+    from bureau.services import homes
+
+    if args.grace is not None and args.grace < 0:
+        raise BadInput("--grace must not be negative")
+    with open_home(args) as archive:
+        removed = homes.sweep(archive, args.grace)
+    emit(args, {"removed": removed}, f"removed {len(removed)} leftover file(s)")
+    return 0
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    from bureau.services import users
+
+    with open_home(args) as archive:
+        user = users.add(archive, args.name, args.role, args.clearance, args.dept)
+    emit(args, user.to_json(), f"added user {user.name} ({user.role}, {user.clearance})")
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    from bureau import text
+    from bureau.services import users
+
+    with open_home(args) as archive:
+        found = users.list_users(archive)
+    emit(args, [u.to_json() for u in found], text.user_table(found))
+    return 0
+
+
+def cmd_users_change(args: argparse.Namespace) -> int:
+    from bureau import text
+    from bureau.services import users
+
+    changes: dict[str, Any] = {args.field: args.value}
+    if args.dept:
+        changes["dept"] = args.dept
+    with open_home(args) as archive:
+        user = users.change(archive, args.name, **changes)
+    emit(args, user.to_json(), text.user_table([user]))
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    from bureau.services import keys
+
+    with open_home(args) as archive:
+        result = keys.rotate(archive)
+    emit(
+        args,
+        result,
+        f"master key {result['to']} is now current; {result['rewrapped']} data key(s) rewrapped",
+    )
+    return 0
+
+
+def cmd_keys_change_passphrase(args: argparse.Namespace) -> int:
+    from bureau.services import keys
+    from bureau.services.session import Actor
+    from bureau.services.session import open_home as open_for
+    from seals.passphrase import get_passphrase
+
+    old = get_passphrase()
+    new = _new_passphrase()
+    with open_for(args.home, Actor(args.user, lambda: old)) as archive:
+        keys.change_passphrase(archive, old, new)
+    emit(args, {"changed": True}, "the passphrase now protects the master key and the seals")
+    return 0
+
+
+def _new_passphrase() -> bytes:
+    """The new passphrase: `$BUREAU_NEW_PASSPHRASE`, else asked twice at the terminal."""
+    from seals.passphrase import get_passphrase
+
+    value = os.environ.get("BUREAU_NEW_PASSPHRASE")
+    if value is not None:
+        if not value:
+            raise BadInput("an empty passphrase is not allowed")
+        return value.encode("utf-8")
+    return get_passphrase(confirm=True, prompt_only=True)

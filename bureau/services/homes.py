@@ -1,0 +1,64 @@
+"""A data home's own life: creating one, bringing an older one up to date, and cleaning
+what interrupted filings left in its store."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+from archive import home
+from archive.errors import HomeError
+from archive.service import Archive
+from bureau.services import sealing
+from bureau.services.session import Actor
+
+
+def create(
+    root: str | None, actor: Actor, org: str | None, fonds: str, lang: str
+) -> dict[str, Any]:
+    """A new data home with its keys and one seal per department; the acting user becomes
+    its first administrator. HomeError if a home (or anything else) is already there."""
+    data_home = home.resolve(root)
+    if data_home.root.exists() and any(data_home.root.iterdir()):
+        raise HomeError(f"{data_home.root}: a data home (or other files) already exists there")
+    passphrase = actor.passphrase()  # before anything is created
+    with Archive.init(
+        data_home, org=org, fonds=fonds, lang=lang, actor=actor.name, passphrase=lambda: passphrase
+    ) as archive:
+        try:
+            sealing.ensure_pki(archive, passphrase)
+        except BaseException:
+            shutil.rmtree(data_home.root, ignore_errors=True)  # ours, made a moment ago
+            raise
+        return {
+            "home": str(data_home.root),
+            "fonds": archive.config.fonds,
+            "seals": len(archive.config.departments),
+        }
+
+
+def upgrade(archive: Archive) -> dict[str, Any]:
+    """Bring a home made by an older release up to date: its master key, an authenticated
+    audit trail, and a seal for every department."""
+    archive.require("users", "upgrade the data home")
+    added = []
+    if archive.ensure_master_key():
+        added.append("master key")
+    if archive.prepare_trail():
+        added.append("audit trail authenticated")
+    if not sealing.has_pki(archive) or _missing_seals(archive):
+        sealing.ensure_pki(archive, archive.vault.secret())
+        added.append("seals")
+    return {"schema_version": archive.schema_version(), "added": added}
+
+
+def _missing_seals(archive: Archive) -> bool:
+    have = set(sealing.pki(archive).departments())
+    return any(d.code not in have for d in archive.config.departments)
+
+
+def sweep(archive: Archive, grace: float | None = None) -> list[str]:
+    """Remove what interrupted filings left in the store, older than `grace` seconds
+    (default: the home's configured grace)."""
+    archive.require("index", "clean the store")
+    return archive.sweep(archive.config.orphan_grace_seconds if grace is None else grace)
