@@ -63,8 +63,8 @@ from archive.backup.manifest import MANIFEST, SNAPSHOTS, Manifest, is_store_path
 from archive.filing import FilingRequest, Source
 from archive.home import DataHome
 from archive.service import Archive
+from bench.documents import make_docx
 from bureau import backups as bureau_backups
-from tests.factories import make_docx
 
 LARGE = 240  # PDFs and DOCX with incompressible content, LARGE_SIZES bytes each
 LARGE_SIZES = (200_000, 2_000_000)
