@@ -92,6 +92,13 @@ def pdf_bytes(
     if info:
         entries = " ".join(f"/{k} {_pdf_string(v)}" for k, v in info.items())
         objects.append(f"<< {entries} >>".encode("latin-1"))
+    return assemble_pdf(objects, info=bool(info))
+
+
+def assemble_pdf(objects: list[bytes], info: bool = False) -> bytes:
+    """A PDF file of ``objects``, numbered from 1 (the first is the catalog), with its
+    cross-reference table and trailer; with ``info``, the last object is the document
+    information dictionary."""
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
