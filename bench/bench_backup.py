@@ -63,8 +63,8 @@ from archive.backup.manifest import MANIFEST, SNAPSHOTS, Manifest, is_store_path
 from archive.filing import FilingRequest, Source
 from archive.home import DataHome
 from archive.service import Archive
+from bench.documents import assemble_pdf, make_docx
 from bureau.services import backups as bureau_backups
-from tests.factories import make_docx
 
 LARGE = 240  # PDFs and DOCX with incompressible content, LARGE_SIZES bytes each
 LARGE_SIZES = (200_000, 2_000_000)
@@ -105,17 +105,7 @@ def _noise_pdf(title: str, noise: bytes) -> bytes:
         + b"\nendstream",
         b"<< /Title (%s) >>" % title.encode("latin-1"),
     ]
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\n" % (len(objects) + 1, len(objects))
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
+    return assemble_pdf(objects, info=True)
 
 
 def _noise_png(noise: bytes) -> bytes:

@@ -17,7 +17,7 @@ from pathlib import Path
 from archive.filing import FilingRequest, Source
 from archive.home import DataHome
 from archive.service import Archive
-from tests.factories import make_docx, pdf_bytes
+from bench.documents import make_docx, pdf_bytes
 
 COUNT = 200
 ROUNDS = 3

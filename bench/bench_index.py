@@ -71,6 +71,7 @@ from archive.filing import FilingRequest, Source
 from archive.home import DataHome
 from archive.service import Archive
 from bench.analyzer_corpus import DOCUMENTS, QUERIES
+from bench.documents import pdf_bytes
 from indexer.analysis import doc_no_key, mixed_analyzer
 from indexer.documents import index_fields, item_text
 from indexer.generations import IndexDir
@@ -79,7 +80,6 @@ from indexer.search import SearchRequest, search
 from indexer.search import _run as run_with_searcher
 from indexer.sync import WRITER_MEMORY_MB, Indexer
 from indexer.text import extract
-from tests.factories import pdf_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTOR = "bench"  # creates every home, so it is their administrator

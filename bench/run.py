@@ -20,13 +20,20 @@ BENCHMARKS = [
     "bench.bench_analyzers",
     "bench.bench_index",
     "bench.bench_backup",
+    "bench.bench_startup",
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTIONS = Path(__file__).with_name("out")  # the latest section of each benchmark (not kept)
 
 
 def main(names: list[str]) -> int:
-    chosen = [b for b in BENCHMARKS if not names or b.rsplit(".", 1)[1] in names]
+    """Run the benchmarks named (`bench_startup` or just `startup`), or all of them."""
+    unknown = [n for n in names if not any(n in _names(b) for b in BENCHMARKS)]
+    if unknown:
+        known = ", ".join(_names(b)[1] for b in BENCHMARKS)
+        print(f"bench.run: no benchmark {', '.join(unknown)} (one of {known})", file=sys.stderr)
+        return 2
+    chosen = [b for b in BENCHMARKS if not names or set(_names(b)) & set(names)]
     SECTIONS.mkdir(exist_ok=True)
     for name in chosen:
         print(f"running {name} ...", flush=True)
@@ -39,6 +46,12 @@ def main(names: list[str]) -> int:
         (SECTIONS / f"{name}.md").write_text("\n".join([*lines, "", stamp]), encoding="utf-8")
     write_results()
     return 0
+
+
+def _names(benchmark: str) -> tuple[str, str]:
+    """The names a benchmark is chosen by: its module's, with and without `bench_`."""
+    module = benchmark.rsplit(".", 1)[1]
+    return module, module.removeprefix("bench_")
 
 
 def write_results() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,37 @@ if TYPE_CHECKING:
     from indexer.search import Results, SearchRequest
     from indexer.watch import Tally
     from seals.pki import SealInfo
+
+
+def aligned(
+    rows: Sequence[Sequence[object]],
+    minimum: Sequence[int],
+    gap: str | Sequence[str] = " ",
+    right: Collection[int] = (),
+) -> list[str]:
+    """``rows`` as lines whose columns line up on a terminal.
+
+    The first ``len(minimum)`` columns are padded to their widest cell, and to at least
+    their minimum; the cells after them are not padded. Widths are terminal cells, not
+    characters: a Chinese character or a full-width bracket takes two. ``gap`` is put
+    between cells (one string, or one per gap); columns in ``right`` are right-aligned.
+    Cells are shown with ``str()``, as an f-string would. Lines have no trailing spaces.
+    """
+    from rich.cells import cell_len  # here, not at the top: cheap, but only tables need it
+
+    table = [[str(cell) for cell in row] for row in rows]
+    if not table:
+        return []
+    gaps = [gap] * (len(table[0]) - 1) if isinstance(gap, str) else list(gap)
+    widths = [max([least, *(cell_len(row[i]) for row in table)]) for i, least in enumerate(minimum)]
+    lines = []
+    for cells in table:
+        for i, width in enumerate(widths):
+            fill = " " * (width - cell_len(cells[i]))
+            cells[i] = fill + cells[i] if i in right else cells[i] + fill
+        line = cells[0] + "".join(g + cell for g, cell in zip(gaps, cells[1:], strict=True))
+        lines.append(line.rstrip())
+    return lines
 
 
 def item_details(item: Item, notes: Mapping[str, Any] | None = None) -> str:
@@ -76,8 +107,7 @@ def item_table(found: Sequence[Item]) -> str:
     if not found:
         return "no items"
     rows = [(i.archive_code, i.date, i.kind, i.status, i.title) for i in found]
-    width = max(len(r[0]) for r in rows)
-    lines = [f"{r[0]:<{width}}  {r[1]}  {r[2]:<12}  {r[3]:<10}  {r[4]}" for r in rows]
+    lines = aligned(rows, (0, 0, 12, 10), "  ")
     lines.append(f"{len(found)} item(s)")
     return "\n".join(lines)
 
@@ -104,27 +134,27 @@ def verify_report(report: VerifyReport) -> str:
 def audit_table(entries: Sequence[Entry]) -> str:
     if not entries:
         return "the audit trail is empty"
-    lines = []
-    for e in entries:
-        about = f" {e.item_id}" if e.item_id else ""
-        code = e.detail.get("archive_code")
-        lines.append(
-            f"{e.seq:>6}  {e.at}  {e.actor:<12} {e.action:<10}{about}"
-            + (f" {code}" if code else "")
+    rows = [
+        (
+            str(e.seq),
+            e.at,
+            e.actor,
+            e.action,
+            " ".join(filter(None, [e.item_id, e.detail.get("archive_code")])),
         )
-    return "\n".join(lines)
+        for e in entries
+    ]
+    return "\n".join(aligned(rows, (6, 0, 12, 10), ("  ", "  ", " ", " "), right={0}))
 
 
 def template_table(found: Sequence[Template]) -> str:
     if not found:
         return "no templates"
-    width = max(len(t.name) for t in found)
-    lines = [
-        f"{t.name:<{width}}  {'/'.join(t.languages):<5}  {t.title.get('en', '')} "
-        f"({t.title.get('zh', '')})"
+    rows = [
+        (t.name, "/".join(t.languages), f"{t.title.get('en', '')} ({t.title.get('zh', '')})")
         for t in found
     ]
-    return "\n".join(lines)
+    return "\n".join(aligned(rows, (0, 5), "  "))
 
 
 def template_details(template: Template) -> str:
@@ -146,11 +176,17 @@ def template_details(template: Template) -> str:
 def number_table(register: Sequence[Number]) -> str:
     if not register:
         return "no document numbers allocated"
-    lines = []
-    for n in register:
-        what = f"item {n.item_id}" if n.item_id else (n.reason or "")
-        lines.append(f"{n.doc_no:<28} {n.status:<8} {n.dept:<4} {n.template or '':<12} {what}")
-    return "\n".join(lines)
+    rows = [
+        (
+            n.doc_no,
+            n.status,
+            n.dept,
+            n.template or "",
+            f"item {n.item_id}" if n.item_id else (n.reason or ""),
+        )
+        for n in register
+    ]
+    return "\n".join(aligned(rows, (28, 8, 4, 12)))
 
 
 def batch_summary(summary: Summary, errors_csv: Path) -> str:
@@ -166,10 +202,9 @@ def batch_summary(summary: Summary, errors_csv: Path) -> str:
 
 
 def seal_table(found: Sequence[SealInfo]) -> str:
-    lines = [f"{'dept':<5} {'status':<8} {'serial':<42} {'not after':<21} subject"]
-    for s in found:
-        lines.append(f"{s.dept:<5} {s.status:<8} {s.serial:<42} {s.not_after:<21} {s.subject}")
-    return "\n".join(lines)
+    rows = [("dept", "status", "serial", "not after", "subject")]
+    rows += [(s.dept, s.status, s.serial, s.not_after, s.subject) for s in found]
+    return "\n".join(aligned(rows, (5, 8, 42, 21)))
 
 
 def search_results(request: SearchRequest, results: Results) -> str:
@@ -227,11 +262,12 @@ def index_status(report: dict) -> str:
 
 
 def user_table(users: Sequence[User]) -> str:
-    lines = [f"{'name':<20} {'role':<10} {'clearance':<13} {'dept':<5} status"]
-    for u in users:
-        status = "enabled" if u.enabled else "disabled"
-        lines.append(f"{u.name:<20} {u.role:<10} {u.clearance:<13} {u.dept or '-':<5} {status}")
-    return "\n".join(lines)
+    rows = [("name", "role", "clearance", "dept", "status")]
+    rows += [
+        (u.name, u.role, u.clearance, u.dept or "-", "enabled" if u.enabled else "disabled")
+        for u in users
+    ]
+    return "\n".join(aligned(rows, (20, 10, 13, 5)))
 
 
 def _megabytes(size: int) -> str:
@@ -283,15 +319,17 @@ def restore_report(restored: Restored) -> str:
 
 
 def rule_table(rules: Sequence[Rule]) -> str:
-    lines = []
-    for r in rules:
-        covers = ", ".join(r.kinds) or "any kind"
-        depts = " ".join(r.depts) or "any department"
-        lines.append(
-            f"{r.code:<10} {r.retention:<4} {r.action:<9} {r.title} / {r.title_zh}  "
-            f"[{covers}; {depts}]"
+    rows = [
+        (
+            r.code,
+            r.retention,
+            r.action,
+            f"{r.title} / {r.title_zh}  "
+            f"[{', '.join(r.kinds) or 'any kind'}; {' '.join(r.depts) or 'any department'}]",
         )
-    return "\n".join(lines) or "no retention categories"
+        for r in rules
+    ]
+    return "\n".join(aligned(rows, (10, 4, 9))) or "no retention categories"
 
 
 def schedule_check(report: dict) -> str:
@@ -323,14 +361,17 @@ def schedule_check(report: dict) -> str:
 def due_table(found: Sequence[Due]) -> str:
     if not found:
         return "nothing is due"
-    lines = []
-    for d in found:
-        held = "  ON HOLD" if d.item.holds else ""
-        lines.append(
-            f"{d.item.archive_code}  due {d.item.due}  {d.item.category}  "
-            f"{d.action or '?'}{held}  {d.item.title}"
+    rows = [
+        (
+            d.item.archive_code,
+            f"due {d.item.due}",
+            d.item.category,
+            (d.action or "?") + ("  ON HOLD" if d.item.holds else ""),
+            d.item.title,
         )
-    return "\n".join(lines)
+        for d in found
+    ]
+    return "\n".join(aligned(rows, (0, 0, 0, 0), "  "))
 
 
 def disposal_list(found: DisposalList) -> str:
@@ -345,18 +386,26 @@ def disposal_list(found: DisposalList) -> str:
         lines.append(f"  executed by {found.executed_by} at {found.executed_at}")
     if found.register_item:
         lines.append(f"  destruction register: item {found.register_item}")
-    lines.extend(f"  {i.archive_code}  {i.due}  {i.title}" for i in found.items)
+    rows = [(i.archive_code, i.due, i.title) for i in found.items]
+    lines.extend(f"  {line}" for line in aligned(rows, (0, 0), "  "))
     return "\n".join(lines)
 
 
 def disposal_lists(found: Sequence[DisposalList]) -> str:
     if not found:
         return "no disposal lists"
-    return "\n".join(
-        f"{f.id}  {f.status:<10} as of {f.as_of}  {len(f.items)} item(s)  "
-        f"proposed by {f.proposed_by}" + (f", approved by {f.approved_by}" if f.approved_by else "")
+    rows = [
+        (
+            f.id,
+            f.status,
+            f"as of {f.as_of}",
+            f"{len(f.items)} item(s)",
+            f"proposed by {f.proposed_by}"
+            + (f", approved by {f.approved_by}" if f.approved_by else ""),
+        )
         for f in found
-    )
+    ]
+    return "\n".join(aligned(rows, (0, 10, 0, 0), ("  ", " ", "  ", "  ")))
 
 
 def disposal_executed(executed: Executed) -> str:

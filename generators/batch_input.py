@@ -16,11 +16,11 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import io
 import json
 import math
 import os
 import re
-import secrets
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -32,6 +32,7 @@ from typing import IO, Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from archive import atomic
 from archive.errors import BadInput
 
 SUPPORTED = (".csv", ".xlsx")
@@ -401,39 +402,29 @@ def write_errors_csv(path: Path, failures: Iterable[dict[str, Any]]) -> None:
 
     Each failure is a dict with keys ``row``, ``field`` and ``reason`` (missing ones are
     left blank, others ignored). The file is UTF-8 with a BOM so that Excel shows Chinese
-    correctly, and is complete or absent: it is written to a temporary file beside ``path``,
-    synced, then renamed over it.
+    correctly, and is complete or absent (:func:`archive.atomic.replacing`). It is the
+    user's file, not the archive's, so it gets the permissions a new file normally gets.
     """
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    # os.open applies the umask, unlike mkstemp's 0600, so the file gets normal permissions.
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with open(descriptor, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(ERRORS_HEADER)
-            for failure in failures:
-                writer.writerow(
-                    ["" if failure.get(key) is None else failure[key] for key in ERRORS_HEADER]
-                )
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
+    with atomic.replacing(Path(path), _new_file_mode()) as stream:
+        handle = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        writer = csv.writer(handle)
+        writer.writerow(ERRORS_HEADER)
+        for failure in failures:
+            writer.writerow(
+                ["" if failure.get(key) is None else failure[key] for key in ERRORS_HEADER]
+            )
+        handle.flush()
+        handle.detach()  # the stream stays open for replacing() to sync and rename
 
 
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename durable; not every platform lets a directory be opened."""
+def _new_file_mode() -> int:
+    """0o666 less the umask: what open() gives a new file (a temporary file gets 0o600)."""
     try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
         pass
-    finally:
-        os.close(descriptor)
+    umask = os.umask(0o077)  # no /proc: read the umask by setting it, briefly to a strict one
+    os.umask(umask)
+    return 0o666 & ~umask

@@ -1,8 +1,12 @@
 """A one-line progress bar for long batch runs, drawn only when someone is watching.
 
 Generating 1,000 certificates takes minutes; on a terminal the user sees a bar with the
-count, the rate and an estimate of the time left. When output goes to a file, a pipe or a
-test's StringIO, nothing at all is printed, so logs and machine-read output stay clean.
+count, the rate and an estimate of the time left, drawn by ``rich.progress``. When output
+goes to a file, a pipe or a test's StringIO, nothing at all is printed, so logs and
+machine-read output stay clean. Whether to draw is decided here from ``stream.isatty()``
+alone, not by rich (which would also draw into a file when FORCE_COLOR or TTY_COMPATIBLE is
+set, as some CI systems do). rich is imported only when a bar is really drawn, so commands
+that never draw one do not pay for importing it.
 """
 
 from __future__ import annotations
@@ -11,25 +15,32 @@ import os
 import sys
 import threading
 import time
-import unicodedata
 from collections.abc import Callable
 from types import TracebackType
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from rich.progress import Progress as RichProgress
+    from rich.progress import TaskID
 
 MIN_REDRAW_INTERVAL = 0.1  # seconds: at most ~10 redraws per second
+BAR_WIDTH = 30  # widest bar drawn; rich narrows it on a narrow terminal
+_MIN_BAR = 10  # narrowest bar worth drawing, kept by cutting the label
+_MAX_RATE = len("12345/s")  # room kept for the rate ...
+_MAX_TIME = len("10:00:00")  # ... the time left or taken
+_MAX_COUNT = 10**6  # ... and a count when the total is unknown
 _DEFAULT_COLUMNS = 80
-_BAR_WIDTH = (10, 30)  # narrowest bar worth drawing, widest bar drawn
-_CLEAR_TO_END = "\x1b[K"
 
 
 class Progress:
-    """Counts finished items and shows ``label [####----] 37/100 37% 4.2/s ETA 0:15``.
+    """Counts finished items and shows ``label ━━━━━━╺━━━━━ 37/100  37% 4.2/s 0:00:15``.
 
     ``total`` may be None when the number of items is unknown (then only the count, rate
     and elapsed time are shown). ``stream`` defaults to the current ``sys.stderr``; the bar
     is drawn only if ``stream.isatty()``. ``clock`` exists for tests. Safe to advance from
     several threads. On exit the final state is drawn and the line ended, so the summary
-    stays on screen and later output starts on a fresh line.
+    stays on screen and later output starts on a fresh line. A stream that fails (terminal
+    gone, stream closed) only stops the drawing, never the work.
     """
 
     def __init__(
@@ -45,15 +56,16 @@ class Progress:
         self.count = 0
         self._stream = sys.stderr if stream is None else stream
         self._clock = clock
-        self._start = clock()
         self._last_draw: float | None = None
         self._lock = threading.Lock()
         self._closed = False
         self._enabled = _is_terminal(self._stream)
+        self._bar: RichProgress | None = None
+        self._task: TaskID | None = None
 
     def __enter__(self) -> Progress:
         with self._lock:
-            self._draw()
+            self._guarded(self._start)
         return self
 
     def __exit__(
@@ -68,9 +80,11 @@ class Progress:
         """Record ``n`` more finished items; redraw if the last redraw is old enough."""
         with self._lock:
             self.count += n
+            if self._bar is None:
+                return
             now = self._clock()
-            if self._last_draw is None or now - self._last_draw >= MIN_REDRAW_INTERVAL:
-                self._draw(now)
+            due = self._last_draw is None or now - self._last_draw >= MIN_REDRAW_INTERVAL
+            self._guarded(lambda: self._update(now, refresh=due))
 
     def close(self) -> None:
         """Draw the final state and end the line (only the first call does anything)."""
@@ -78,49 +92,106 @@ class Progress:
             if self._closed:
                 return
             self._closed = True
-            if self._draw(finished=True):
-                self._write("\n")
+            if self._bar is not None:
+                self._guarded(self._finish)
 
-    # -- drawing -------------------------------------------------------------------------
+    # -- drawing (only on a terminal, only with rich imported) ---------------------------
 
-    def _draw(self, now: float | None = None, *, finished: bool = False) -> bool:
-        if not self._enabled:
-            return False
-        now = self._clock() if now is None else now
-        self._last_draw = now
-        line = self.render(now - self._start, _columns(self._stream) - 1, finished=finished)
-        return self._write(f"\r{line}{_CLEAR_TO_END}")
+    def _start(self) -> None:
+        if not self._enabled or self._closed:
+            return
+        from rich.console import Console  # here, not at the top: see the module's note
+        from rich.progress import Progress as RichProgress
 
-    def render(self, elapsed: float, width: int, *, finished: bool = False) -> str:
-        """The status line after ``elapsed`` seconds, at most ``width`` columns wide."""
-        rate = self.count / elapsed if elapsed > 0 else 0.0
-        rate_text = f"{_rate(rate)}/s" if self.count and elapsed > 0 else "--/s"
-        if finished or self.total is None:
-            timing = f"in {_duration(elapsed)}" if finished else _duration(elapsed)
-        elif rate > 0:
-            timing = f"ETA {_duration(max(0, self.total - self.count) / rate)}"
-        else:
-            timing = "ETA --:--"
-        if self.total is None:
-            return _fit(f"{self.label} {self.count} done  {rate_text}  {timing}", width)
-        fraction = min(1.0, self.count / self.total) if self.total > 0 else 1.0
-        numbers = f"{self.count}/{self.total} {fraction:4.0%}  {rate_text}  {timing}"
-        room = width - _display_width(self.label) - len(numbers) - 4  # spaces and brackets
-        if room < _BAR_WIDTH[0]:
-            return _fit(f"{self.label} {numbers}", width)
-        bar_width = min(room, _BAR_WIDTH[1])
-        filled = int(fraction * bar_width)
-        bar = "#" * filled + "-" * (bar_width - filled)
-        return f"{self.label} [{bar}] {numbers}"
+        width = _columns(self._stream)
+        console = Console(file=self._stream, force_terminal=True, width=width, highlight=False)
+        self._bar = RichProgress(
+            *_columns_for(self.total, width),
+            console=console,
+            auto_refresh=False,  # redrawn from advance(), at most every MIN_REDRAW_INTERVAL
+            redirect_stdout=False,  # the command's own output goes where it always went
+            redirect_stderr=False,
+            get_time=self._clock,
+        )
+        self._task = self._bar.add_task(self.label, total=self.total)
+        self._last_draw = self._clock()
+        self._bar.start()  # draws the first frame
 
-    def _write(self, text: str) -> bool:
+    def _update(self, now: float, *, refresh: bool) -> None:
+        assert self._bar is not None and self._task is not None
+        self._bar.update(self._task, completed=self.count)
+        if refresh:
+            self._last_draw = now
+            self._bar.refresh()
+
+    def _finish(self) -> None:
+        assert self._bar is not None and self._task is not None
+        bar, self._bar = self._bar, None
+        bar.update(self._task, completed=self.count)
+        bar.stop_task(self._task)  # the elapsed time stops here, for the last frame
+        bar.stop()  # draws the final frame and ends the line
+
+    def _guarded(self, draw: Callable[[], Any]) -> None:
         try:
-            self._stream.write(text)
-            self._stream.flush()
+            draw()
         except (OSError, ValueError):  # terminal gone or stream closed: stop drawing
             self._enabled = False
-            return False
-        return True
+            self._bar = None
+
+
+def _columns_for(total: int | None, width: int) -> tuple[Any, ...]:
+    """rich's columns: ``label bar done/total pct rate ETA``, or, with no total,
+    ``label N done rate elapsed``, in ``width`` columns.
+
+    On a narrow terminal the bar gives way first (rich narrows it), then the label, which is
+    cut with an ellipsis so that the numbers always stay whole on one line.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        ProgressColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.table import Column
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        """Items per second since the start, e.g. ``4.2/s`` (rich has no column for a
+        plain count's rate: its TransferSpeedColumn shows bytes)."""
+
+        def render(self, task: Any) -> Text:
+            elapsed = task.elapsed or 0.0
+            if not task.completed or elapsed <= 0:
+                return Text("--/s", style="progress.data.speed")
+            return Text(f"{_rate(task.completed / elapsed)}/s", style="progress.data.speed")
+
+    if total is None:  # "N done" + rate + elapsed time, and the spaces between
+        numbers = len(f"{_MAX_COUNT} done") + _MAX_RATE + _MAX_TIME + 3
+    else:  # narrowest bar + "done/total" + " 37%" + rate + ETA, and the spaces between
+        numbers = _MIN_BAR + 2 * len(str(total)) + 1 + 4 + _MAX_RATE + _MAX_TIME + 5
+    label = TextColumn(
+        "{task.description}",
+        markup=False,  # a label is plain text: a file name may hold "[...]"
+        table_column=Column(no_wrap=True, overflow="ellipsis", max_width=max(4, width - numbers)),
+    )
+    if total is None:
+        return (
+            label,
+            TextColumn("{task.completed:.0f} done", table_column=Column(no_wrap=True)),
+            RateColumn(table_column=Column(no_wrap=True)),
+            TimeElapsedColumn(table_column=Column(no_wrap=True)),
+        )
+    return (
+        label,
+        BarColumn(bar_width=BAR_WIDTH),
+        MofNCompleteColumn(table_column=Column(no_wrap=True)),
+        TaskProgressColumn(table_column=Column(no_wrap=True)),
+        RateColumn(table_column=Column(no_wrap=True)),
+        TimeRemainingColumn(elapsed_when_finished=True, table_column=Column(no_wrap=True)),
+    )
 
 
 def _is_terminal(stream: TextIO) -> bool:
@@ -131,6 +202,7 @@ def _is_terminal(stream: TextIO) -> bool:
 
 
 def _columns(stream: TextIO) -> int:
+    """The terminal's width (rich would measure fds 0-2 even when drawing elsewhere)."""
     try:
         columns = os.get_terminal_size(stream.fileno()).columns
     except (AttributeError, ValueError, OSError):
@@ -140,34 +212,3 @@ def _columns(stream: TextIO) -> int:
 
 def _rate(rate: float) -> str:
     return f"{rate:.0f}" if rate >= 10 else f"{rate:.1f}"
-
-
-def _duration(seconds: float) -> str:
-    total = int(seconds + 0.5)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def _char_width(char: str) -> int:
-    if unicodedata.combining(char):
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-
-
-def _display_width(text: str) -> int:
-    """Terminal columns ``text`` takes: Chinese characters are two columns wide."""
-    return sum(_char_width(char) for char in text)
-
-
-def _fit(text: str, width: int) -> str:
-    """Cut ``text`` to ``width`` columns, so the line never wraps (wrapping breaks ``\\r``)."""
-    if _display_width(text) <= width:
-        return text
-    kept, used = [], 0
-    for char in text:
-        used += _char_width(char)
-        if used > max(0, width - 3):
-            break
-        kept.append(char)
-    return "".join(kept) + "..."

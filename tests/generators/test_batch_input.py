@@ -401,6 +401,26 @@ def test_errors_csv_round_trips_with_bom(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
+def test_errors_csv_gets_normal_permissions_without_proc_too(tmp_path, monkeypatch):
+    """Where /proc/self/status cannot be read, the umask is read another way."""
+    from generators import batch_input
+
+    class NoProc(type(tmp_path)):
+        def read_text(self, *args, **kwargs):
+            if str(self) == "/proc/self/status":
+                raise OSError("no /proc here")
+            return super().read_text(*args, **kwargs)
+
+    monkeypatch.setattr(batch_input, "Path", NoProc)
+    umask = os.umask(0o027)
+    try:
+        write_errors_csv(tmp_path / "errors.csv", [{"row": 2, "reason": "x"}])
+        assert os.umask(0o027) == 0o027  # the umask is left as it was
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "errors.csv").stat().st_mode & 0o777 == 0o640
+
+
 def test_errors_csv_is_untouched_when_writing_fails(tmp_path):
     path = tmp_path / "errors.csv"
     path.write_text("previous\n")
