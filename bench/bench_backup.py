@@ -65,6 +65,7 @@ from archive.home import DataHome
 from archive.service import Archive
 from bench.documents import assemble_pdf, make_docx
 from bureau.services import backups as bureau_backups
+from bureau.services.session import Actor
 
 LARGE = 240  # PDFs and DOCX with incompressible content, LARGE_SIZES bytes each
 LARGE_SIZES = (200_000, 2_000_000)
@@ -384,7 +385,7 @@ def _restore(source: Path, target: DataHome) -> tuple[Any, dict[str, float]]:
         (Archive, "verify", "verify"),
         (bureau.services.sealing, "reverify_sealed", "seals"),
     ) as spent:
-        restored = bureau_backups.restore(source, target, ACTOR, _passphrase)
+        restored = bureau_backups.restore(source, target, Actor(ACTOR, _passphrase))
     return restored, {**spent, "seconds": time.perf_counter() - started}
 
 

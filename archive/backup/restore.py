@@ -17,6 +17,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,13 +77,15 @@ def restore(
     target: DataHome,
     passphrase: PassphraseProvider,
     actor: str,
+    authorize: Callable[[access.User | None], None],
     snapshot_id: str | None = None,
 ) -> RestoreReport:
     """Restore the newest (or the named) snapshot of `source` as the new home `target`.
 
-    HomeError if `target` exists; WrongPassphrase, or Forbidden unless `actor` is an
-    administrator in the backup; IntegrityError if the backup is damaged. In every such
-    case nothing is left at `target`.
+    `authorize` is the caller's decision on `actor` as the backup's catalog knows them
+    (None in a home without users); it raises to refuse. HomeError if `target` exists;
+    WrongPassphrase; IntegrityError if the backup is damaged. In every such case nothing
+    is left at `target`.
     """
     root = target.root
     source = Path(os.path.abspath(source))
@@ -96,7 +99,7 @@ def restore(
         root.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}.restore-"))
         try:
-            shredded = _assemble(snapshot, keys, ring, staging, actor, source)
+            shredded = _assemble(snapshot, keys, ring, staging, actor, authorize, source)
             atomic.sync_filesystem(staging)  # the whole home durable before it appears
             if root.exists():
                 root.rmdir()  # empty, checked above
@@ -127,6 +130,7 @@ def _assemble(
     ring: KeyRing | None,
     staging: Path,
     actor: str,
+    authorize: Callable[[access.User | None], None],
     source: Path,
 ) -> int:
     """The home, complete, in `staging`; the number of shredded items."""
@@ -149,7 +153,7 @@ def _assemble(
             if entry.path != CATALOG and entry.path not in gone:
                 _restore_file(snapshot, entry, staging)
         conn.execute("PRAGMA journal_mode = WAL")
-        _require_admin(conn, actor)
+        authorize(_restorer(conn, actor))
         with catalog.write(conn):
             _restore_keys(conn, keys, ring)
             shredded = _dispose_shredded(conn, keys, BlobStore(staging / STORE), actor)
@@ -198,11 +202,12 @@ def _unlock(keys: KeyFile, passphrase: PassphraseProvider) -> KeyRing:
         raise BackupDamaged("the backup's keys file holds a damaged master key") from exc
 
 
-def _require_admin(conn: sqlite3.Connection, actor: str) -> None:
-    """Only an administrator of the archive restores it (anyone, in a home without users)."""
+def _restorer(conn: sqlite3.Connection, actor: str) -> access.User | None:
+    """`actor` as the backup's catalog knows them (NotFound or Forbidden for an unknown or
+    disabled user); None in a home without users."""
     if conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0:
-        return
-    access.get(conn, actor).require("restore", "restore this archive")
+        return None
+    return access.get(conn, actor)
 
 
 def _restore_keys(conn: sqlite3.Connection, keys: KeyFile, ring: KeyRing | None) -> None:

@@ -76,13 +76,13 @@ def _log_internal_error(args: argparse.Namespace) -> str:
 
     Without a data home nothing is written anywhere (never into the user's own home folder).
     """
-    from archive import home
+    from bureau.services.session import logs_folder
 
     details = f"--- {datetime.now(UTC).isoformat()} {sys.argv!r}\n{traceback.format_exc()}"
     if getattr(args, "debug", False):
         sys.stderr.write(details)
         return "details above"
-    logs = home.resolve(getattr(args, "home", None)).folder("logs")
+    logs = logs_folder(getattr(args, "home", None))
     if logs.is_dir():
         try:
             with (logs / "errors.log").open("a", encoding="utf-8") as log:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from archive.errors import BadInput
-from bureau.cli.edge import emit, open_home
+from bureau.cli.edge import actor, emit, open_home
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -46,14 +46,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from archive import home
-    from archive.service import default_actor
     from bureau import text
-    from bureau.services import backups
-    from seals.passphrase import get_passphrase
+    from bureau.services import backups, session
 
-    target = home.resolve(args.home)
-    actor = args.user or default_actor()
-    restored = backups.restore(args.source, target, actor, get_passphrase, args.snapshot)
+    restored = backups.restore(args.source, session.locate(args.home), actor(args), args.snapshot)
     emit(args, restored.to_json(), text.restore_report(restored))
     return 0 if restored.verify.ok else 1

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from archive.errors import BadInput
 
 if TYPE_CHECKING:
-    from archive.service import Archive
-    from bureau.services.session import Actor
+    from bureau.services.session import Actor, Archive
 
 Handler = Callable[[argparse.Namespace], int]
 

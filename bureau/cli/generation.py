@@ -73,11 +73,9 @@ def cmd_templates_show(args: argparse.Namespace) -> int:
 
 
 def cmd_templates_check(args: argparse.Namespace) -> int:
-    from generators.check import check_template
+    from bureau.services import templates
 
-    if not args.path.is_dir():
-        raise BadInput(f"{args.path}: not a template folder")
-    problems = check_template(args.path)
+    problems = templates.check(args.path)
     for problem in problems:
         print(problem)
     if not problems:
@@ -97,9 +95,8 @@ def cmd_templates_add(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from bureau import text
     from bureau.services import sealing
-    from bureau.services.batch import generate_batch
+    from bureau.services.batch import generate_batch, write_errors
     from bureau.services.generate import find_template, generate, load_data
-    from generators.batch_input import write_errors_csv
     from seals.passphrase import get_passphrase
 
     if args.sign and not args.pdf:
@@ -140,11 +137,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             args.all_or_nothing,
             sealer=sealer,
         )
-    errors = args.batch.with_suffix(".errors.csv")
-    if summary.failed:
-        write_errors_csv(errors, summary.failed)
-    else:
-        errors.unlink(missing_ok=True)
+    errors = write_errors(args.batch, summary)
     if args.json:
         summary.write_json(sys.stdout)
     else:

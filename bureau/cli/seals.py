@@ -155,12 +155,10 @@ def cmd_sign(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     """Verify PDFs against the home's own root when there is a home, else only against
     the roots given: an auditor outside the bureau needs no home."""
-    from archive import home
-    from bureau.services import sealing
-    from bureau.services.session import open_home as open_for
+    from bureau.services import sealing, session
 
-    has_home = home.resolve(args.home).config_path.is_file()
-    archive = open_for(args.home, actor(args)) if has_home else None
+    has_home = session.has_home(args.home)
+    archive = session.open_home(args.home, actor(args)) if has_home else None
     try:
         at = moment(args.at, archive.config.tz if archive else UTC) if args.at else None
         reports = sealing.verify_files(archive, args.files, args.trust_root, at)

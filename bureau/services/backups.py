@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from archive import backup as backups
+from archive.access import User
 from archive.home import DataHome
 from archive.service import Archive, VerifyReport
-from archive.vault import PassphraseProvider
 from bureau.services import auditing, finding
+from bureau.services.session import Actor
 from generators.progress import Progress
 
 
@@ -41,23 +42,26 @@ def backup(archive: Archive, dest: Path, tar: bool) -> backups.BackupReport:
         return archive.backup(dest, tar, bar.advance)
 
 
-def restore(
-    source: Path,
-    target: DataHome,
-    actor: str,
-    passphrase: PassphraseProvider,
-    snapshot: str | None = None,
-) -> Restored:
-    """Restore `source` as the new home `target`, rebuild its index and check it."""
+def _may_restore(user: User | None) -> None:
+    """Only an administrator of the archive in the backup restores it (anyone, if that
+    archive had no users yet)."""
+    if user is not None:
+        user.require("restore", "restore this archive")
+
+
+def restore(source: Path, target: DataHome, actor: Actor, snapshot: str | None = None) -> Restored:
+    """Restore `source` as the new home `target`, rebuild its index and check it. The
+    backup itself decides who may: an administrator of the archive it holds."""
     asked: list[bytes] = []
 
     def once() -> bytes:
         if not asked:
-            asked.append(passphrase())
+            asked.append(actor.passphrase())
         return asked[0]
 
-    report = backups.restore(source, target, once, actor, snapshot)
-    with Archive.open(target, actor, once) as archive:
+    name = actor.login()
+    report = backups.restore(source, target, once, name, _may_restore, snapshot)
+    with Archive.open(target, name, once) as archive:
         indexed = finding.rebuild(archive)
         verify = auditing.verify(archive)
     return Restored(report, indexed, verify)

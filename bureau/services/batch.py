@@ -102,6 +102,17 @@ def generate_batch(
     return summary
 
 
+def write_errors(batch: Path, summary: Summary) -> Path:
+    """Write the failed rows beside the batch file (BATCH.errors.csv), or remove an old
+    one when every row succeeded; returns its path."""
+    errors = batch.with_suffix(".errors.csv")
+    if summary.failed:
+        batch_input.write_errors_csv(errors, summary.failed)
+    else:
+        errors.unlink(missing_ok=True)
+    return errors
+
+
 def _job(generator, template, row, dept, lang, classification, summary) -> Job | None:
     if row.problem:
         summary.fail(row.number, "", row.problem)

@@ -8,9 +8,10 @@ no use case runs for somebody the home does not know.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from archive import home
-from archive.service import Archive
+from archive.service import Archive, default_actor
 from archive.vault import PassphraseProvider
 
 
@@ -21,6 +22,25 @@ class Actor:
 
     name: str | None  # None: `$BUREAU_USER`, else the login name
     passphrase: PassphraseProvider
+
+    def login(self) -> str:
+        """The name the actor acts under."""
+        return self.name or default_actor()
+
+
+def locate(root: str | None) -> home.DataHome:
+    """Where the data home is: `root`, else `$BUREAU_HOME`, else ./bureau-home."""
+    return home.resolve(root)
+
+
+def has_home(root: str | None) -> bool:
+    """Whether a data home exists at `root` (some commands also work without one)."""
+    return locate(root).config_path.is_file()
+
+
+def logs_folder(root: str | None) -> Path:
+    """The data home's folder for logs (which may not exist)."""
+    return locate(root).folder("logs")
 
 
 def open_home(root: str | None, actor: Actor) -> Archive:

@@ -1,0 +1,131 @@
+"""The layers, as the README's architecture section draws them, enforced.
+
+archive/ is the centre and imports none of the others; the service layer (bureau/services)
+alone decides permissions; the command line (bureau/cli) parses, calls the services and
+prints, touching no storage module; and a command loads only what it needs.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("archive", "bureau", "generators", "indexer", "seals")
+# What the command line may take from below the service layer: value types, vocabularies
+# and the way a passphrase is asked for, never a store, a catalog or an engine.
+CLI_MAY_IMPORT = {
+    "archive.errors",
+    "archive.vocab",
+    "archive.access",
+    "archive.filing",
+    "indexer.request",
+    "seals.passphrase",
+}
+HEAVY = ("pyhanko", "whoosh", "pypdf", "docx", "docxtpl", "fontTools", "rich", "watchdog")
+
+
+def modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def imported(path: Path) -> set[str]:
+    """Every module `path` imports, at any depth of its code (lazy imports included)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def ours(name: str) -> bool:
+    return name.split(".")[0] in PACKAGES
+
+
+@pytest.mark.parametrize("path", modules("archive"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_archive_imports_none_of_the_other_packages(path: Path):
+    others = {n for n in imported(path) if ours(n) and n.split(".")[0] != "archive"}
+    assert not others, f"{path.relative_to(ROOT)} imports {sorted(others)}"
+
+
+@pytest.mark.parametrize("path", modules("bureau/cli"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_command_line_imports_no_storage_module(path: Path):
+    below = {
+        n
+        for n in imported(path)
+        if ours(n) and not n.startswith("bureau.") and n.split(".")[0] != "bureau"
+    }
+    modules_named = {n for n in below if n in CLI_MAY_IMPORT or _is_module(n)}
+    refused = {n for n in modules_named if n not in CLI_MAY_IMPORT and not _inside_allowed(n)}
+    assert not refused, f"{path.relative_to(ROOT)} reaches below the services: {sorted(refused)}"
+    assert "sqlite3" not in imported(path)
+
+
+def _is_module(name: str) -> bool:
+    parts = name.split(".")
+    return (ROOT.joinpath(*parts).with_suffix(".py")).is_file() or (
+        ROOT.joinpath(*parts) / "__init__.py"
+    ).is_file()
+
+
+def _inside_allowed(name: str) -> bool:
+    return any(name.startswith(allowed + ".") for allowed in CLI_MAY_IMPORT)
+
+
+def _require_calls(path: Path) -> list[int]:
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("require", "require_level", "require_dept", "may")
+    ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for pkg in PACKAGES for p in modules(pkg) if "services" not in p.parts],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_permission_decisions_are_made_only_in_the_service_layer(path: Path):
+    calls = _require_calls(path)
+    if path == ROOT / "archive" / "access.py":
+        return  # where the rule is written: User.require asks User.may
+    if path == ROOT / "archive" / "opened.py":
+        return  # Archive.require: the acting user's role, asked by the services
+    assert not calls, f"{path.relative_to(ROOT)} decides a permission at line(s) {calls}"
+
+
+def _loaded_after(*argv: str, home: Path | None = None) -> list[str]:
+    """The heavy libraries a real `bureau ARGV` process has loaded when it ends."""
+    code = (
+        "import json, sys\n"
+        "from bureau.__main__ import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]), file=sys.stderr)\n"
+    )
+    args = ["--home", str(home), *argv] if home else list(argv)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
+    )
+    return json.loads(done.stderr.strip().splitlines()[-1])
+
+
+def test_help_loads_no_document_seal_or_index_library():
+    assert _loaded_after("--help") == []
+
+
+@pytest.mark.parametrize("command", [["list"], ["show", "J042-WS·2026-D30-BGS-0001"]])
+def test_reading_commands_load_no_document_seal_or_index_library(bureau, command):
+    assert _loaded_after(*command, home=bureau.root) == []
