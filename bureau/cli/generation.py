@@ -97,13 +97,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from bureau.services import sealing
     from bureau.services.batch import generate_batch, write_errors
     from bureau.services.generate import find_template, generate, load_data
-    from seals.passphrase import get_passphrase
 
     if args.sign and not args.pdf:
         raise BadInput("--sign seals the PDF: give --pdf too")
     with open_home(args) as archive:
         template = find_template(archive, args.template)
-        sealer = sealing.Sealer(archive, get_passphrase()) if args.sign else None
+        sealer = sealing.sealer(archive) if args.sign else None
         if sealer:
             sealer.material(args.dept, args.lang or archive.config.language)  # fail early
         if args.data:

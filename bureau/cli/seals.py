@@ -83,16 +83,11 @@ def cmd_seals_list(args: argparse.Namespace) -> int:
 
 def cmd_seals_import(args: argparse.Namespace) -> int:
     from bureau.services import sealing
-    from seals.passphrase import get_passphrase
 
     password = os.environ.get("BUREAU_P12_PASSWORD")
     with open_home(args) as archive:
         info = sealing.import_p12(
-            archive,
-            args.dept,
-            args.file,
-            password.encode() if password else None,
-            get_passphrase(),
+            archive, args.dept, args.file, password.encode() if password else None
         )
     emit(args, info.to_json(), f"imported seal {info.serial} for {info.dept}")
     return 0
@@ -100,20 +95,18 @@ def cmd_seals_import(args: argparse.Namespace) -> int:
 
 def cmd_seals_renew(args: argparse.Namespace) -> int:
     from bureau.services import sealing
-    from seals.passphrase import get_passphrase
 
     with open_home(args) as archive:
-        info = sealing.renew(archive, args.dept, get_passphrase())
+        info = sealing.renew(archive, args.dept)
     emit(args, info.to_json(), f"renewed the seal of {info.dept}: new certificate {info.serial}")
     return 0
 
 
 def cmd_seals_revoke(args: argparse.Namespace) -> int:
     from bureau.services import sealing
-    from seals.passphrase import get_passphrase
 
     with open_home(args) as archive:
-        info = sealing.revoke(archive, args.dept, args.reason, get_passphrase())
+        info = sealing.revoke(archive, args.dept, args.reason)
     emit(
         args,
         info.to_json(),

@@ -20,7 +20,6 @@ from archive.fixity import Problem
 from archive.service import Archive
 from bureau.services import documents as filing
 from seals.material import SealMaterial
-from seals.passphrase import get_passphrase
 from seals.pki import NoPki, Pki, SealInfo, create_pki
 from seals.placement import clear_of_seals, find_seal_box
 from seals.sign import sign_pdf
@@ -74,16 +73,20 @@ def export_root(archive: Archive, path: Path, overwrite: bool = False) -> Path:
     return pki(archive).export_root(path, overwrite=overwrite)
 
 
-def renew(archive: Archive, dept: str, passphrase: bytes) -> SealInfo:
+def renew(archive: Archive, dept: str) -> SealInfo:
+    """A new key and certificate for a department's seal."""
     archive.require("seals", "renew seals")
+    passphrase = archive.vault.secret()
     code = archive.config.department(dept).code
     info = pki(archive).renew(code, passphrase)
     _record(archive, "seal_renew", None, {"dept": code, "serial": info.serial})
     return info
 
 
-def revoke(archive: Archive, dept: str, reason: str, passphrase: bytes) -> SealInfo:
+def revoke(archive: Archive, dept: str, reason: str) -> SealInfo:
+    """Revoke a department's seal (its certificate goes on the CRL) and issue a new one."""
     archive.require("seals", "revoke seals")
+    passphrase = archive.vault.secret()
     code = archive.config.department(dept).code
     old = pki(archive).seal(code)
     info = pki(archive).revoke(code, reason, passphrase)
@@ -92,10 +95,10 @@ def revoke(archive: Archive, dept: str, reason: str, passphrase: bytes) -> SealI
     return info
 
 
-def import_p12(
-    archive: Archive, dept: str, path: Path, p12_password: bytes | None, passphrase: bytes
-) -> SealInfo:
+def import_p12(archive: Archive, dept: str, path: Path, p12_password: bytes | None) -> SealInfo:
+    """Replace a department's seal with a key and certificate from another CA."""
     archive.require("seals", "import seals")
+    passphrase = archive.vault.secret()
     code = archive.config.department(dept).code
     if not path.is_file():
         raise BadInput(f"{path}: no such file")
@@ -120,6 +123,12 @@ def timestamper(archive: Archive) -> TimeStamper | None:
     from pyhanko.sign.timestamps import HTTPTimeStamper
 
     return HTTPTimeStamper(str(url))
+
+
+def sealer(archive: Archive) -> Sealer:
+    """A sealer for the acting user, who must be allowed to seal (`generate --sign`)."""
+    archive.require("seal", "seal documents")
+    return Sealer(archive, archive.vault.secret())
 
 
 class Sealer:
@@ -158,7 +167,7 @@ def sign_file(archive: Archive, source: Path, dept: str, out: Path, force: bool)
         raise BadInput(f"{source}: no such file") from None
     except IsADirectoryError:
         raise BadInput(f"{source}: not a file") from None
-    sealed = Sealer(archive, get_passphrase()).seal(data, dept, archive.config.language)
+    sealed = Sealer(archive, archive.vault.secret()).seal(data, dept, archive.config.language)
     _write_atomically(out, sealed)
     code = archive.config.department(dept).code
     detail = {"dept": code, "source_sha256": _sha(data), "sha256": _sha(sealed)}
@@ -178,7 +187,7 @@ def sign_item(archive: Archive, ref: str, dept: str) -> FiledResult:
         )
     content = archive.read_content(item, official)
     lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in item.title) else "en"
-    sealed = Sealer(archive, get_passphrase()).seal(
+    sealed = Sealer(archive, archive.vault.secret()).seal(
         content, dept, lang, _anchors(archive, item.dept, item.date, lang)
     )
     with tempfile.TemporaryDirectory(prefix="bureau-sign-") as tmp:
