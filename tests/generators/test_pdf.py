@@ -89,6 +89,18 @@ def live_members(pgid: int) -> list[int]:
     return members
 
 
+def gone_soon(pgid: int, within: float = 3.0) -> bool:
+    """Whether every process of group `pgid` is dead within `within` seconds: a SIGKILL
+    sent to a group is delivered to each member asynchronously, and on a loaded machine
+    a member can still be scheduled for a moment after the call returned."""
+    deadline = time.monotonic() + within
+    while live_members(pgid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 @pytest.fixture
 def counting_soffice(tmp_path, monkeypatch):
     """$BUREAU_SOFFICE = a wrapper that logs each start, then runs the real soffice."""
@@ -255,7 +267,7 @@ def test_hang_is_killed_with_its_process_group(tmp_path, monkeypatch):
         assert elapsed < 5
         assert "certificate-1" in str(caught.value) and "1 s" in str(caught.value)
         assert isinstance(caught.value, OperationFailed)
-        assert live_members(int(pidfile.read_text())) == []
+        assert gone_soon(int(pidfile.read_text()))
     finally:
         if pidfile.exists():  # never leave our own sleeper behind, even when failing
             for pid in live_members(int(pidfile.read_text())):
@@ -274,7 +286,7 @@ def test_soffice_that_always_hangs_is_given_up_on(tmp_path, monkeypatch):
     assert time.monotonic() - started < 6
     pgids = [int(line) for line in starts.read_text().split()]
     assert len(pgids) == 4
-    assert all(live_members(pgid) == [] for pgid in pgids)
+    assert all(gone_soon(pgid) for pgid in pgids)
     assert [r.status for r in results] == ["timeout"] * 4
     assert "given up" in results[3].error
 
