@@ -36,8 +36,8 @@ from archive.errors import BadInput, HomeError, IntegrityError, KeyRequired, Not
 from archive.filing import FiledResult, FilingRequest, Metadata
 from archive.filing import file as file_request
 from archive.items import DISPOSED
+from archive.keyfiles import exclusive as keys_lock
 from archive.keys import KeyRing
-from archive.keys import exclusive as keys_lock
 from archive.retention import apply, disposal, disposition, rules
 from archive.retention import transfer as transfers
 from archive.retention.rules import Schedule
