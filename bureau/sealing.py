@@ -18,9 +18,10 @@ from archive.errors import BadInput, BureauError
 from archive.filing import FiledResult, FilingRequest, Source
 from archive.fixity import Problem
 from archive.service import Archive
+from seals.authority import Pki, SealInfo, create_pki
+from seals.keystore import NoPki
 from seals.material import SealMaterial
 from seals.passphrase import get_passphrase
-from seals.pki import NoPki, Pki, SealInfo, create_pki
 from seals.placement import clear_of_seals, find_seal_box
 from seals.sign import sign_pdf
 from seals.verify import FileReport, verify_pdf
