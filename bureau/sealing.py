@@ -23,8 +23,9 @@ from seals.keystore import NoPki
 from seals.material import SealMaterial
 from seals.passphrase import get_passphrase
 from seals.placement import clear_of_seals, find_seal_box
+from seals.report import FileReport
 from seals.sign import sign_pdf
-from seals.verify import FileReport, verify_pdf
+from seals.verify import verify_pdf
 
 
 def keys_dir(archive: Archive) -> Path:
