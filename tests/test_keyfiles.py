@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -53,7 +53,7 @@ def held_elsewhere(folder: Path) -> Iterator[None]:
         holder.join(30)
 
 
-def finishes(action, seconds: float) -> bool:  # noqa: ANN001 - any callable
+def finishes(action: Callable[[], object], seconds: float) -> bool:
     worker = threading.Thread(target=action, daemon=True)
     worker.start()
     worker.join(seconds)
