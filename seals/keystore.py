@@ -69,7 +69,6 @@ def staging(keys_dir: Path) -> Iterator[Path]:
     `ca/`, whose arrival marks the PKI as present; a `seals/` without `ca/` is a leftover
     of an interrupted run and is replaced). PkiExists if there already is a PKI."""
     keys_dir = Path(keys_dir)
-    keyfiles.make_folder(keys_dir)
     with keyfiles.exclusive(keys_dir, wait=True):
         if (keys_dir / "ca").exists():
             raise PkiExists(f"{keys_dir}: a seal PKI already exists there")
