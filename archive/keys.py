@@ -14,16 +14,13 @@ every data key still unwraps, and running it again finishes the job.
 from __future__ import annotations
 
 import base64
-import fcntl
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archive import atomic, crypto
+from archive import crypto, keyfiles
 from archive.errors import BadInput, HomeError, IntegrityError
 
 MASTER_FILE = "master.json"
@@ -198,24 +195,8 @@ class KeyRing:
                 for name, secret in self.secrets.items()
             },
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic.write_bytes(self.path, json.dumps(data, indent=2).encode("utf-8"), mode=0o600)
-
-
-@contextmanager
-def exclusive(keys_dir: Path, wait: bool = False) -> Iterator[None]:
-    """One key operation (rotation, passphrase change, a backup's copy of the keys) at a
-    time. Without `wait`, BadInput if another holds the lock."""
-    keys_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(keys_dir / ".keys.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BadInput("another key operation is running on this data home") from None
-        yield
-    finally:
-        os.close(fd)
+        keyfiles.make_folder(self.path.parent)
+        keyfiles.write(self.path, json.dumps(data, indent=2).encode("utf-8"), private=True)
 
 
 def _read(path: Path) -> dict[str, Any]:

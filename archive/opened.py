@@ -18,8 +18,8 @@ from typing import Self
 
 from archive import access, audit, catalog, config, home, items, lookup, states
 from archive.errors import BadInput, HomeError, IntegrityError, KeyRequired
+from archive.keyfiles import exclusive as keys_lock
 from archive.keys import KeyRing
-from archive.keys import exclusive as keys_lock
 from archive.retention import apply, rules
 from archive.retention.rules import Schedule
 from archive.store import BlobStore
@@ -170,8 +170,8 @@ class OpenArchive:
 
     def _mark_trail_authenticated(self) -> None:
         """Once a trail is authenticated, say so in the key ring (read afresh under the keys
-        lock, so a rotation made meanwhile is kept). If a key operation holds the lock (this
-        process's own rotation, say), the next command does it."""
+        lock, so a rotation made meanwhile is kept). If another process's key operation holds
+        the lock, the next command does it (the lock is reentrant within this process)."""
         if self.vault.ring().trail_authenticated or not audit.authenticated(self.conn):
             return
         keys = self.home.folder("keys")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from archive import audit, catalog
-from archive.keys import exclusive as keys_lock
+from archive.keyfiles import exclusive as keys_lock
 from archive.opened import OpenArchive
 
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from generators.catalog import Template
     from indexer.search import Results, SearchRequest
     from indexer.watch import Tally
-    from seals.pki import SealInfo
+    from seals.authority import SealInfo
 
 
 def aligned(

@@ -22,7 +22,8 @@ from pathlib import Path
 from cryptography import x509
 
 from archive.filing import SealCheck
-from seals.verify import DEFAULT_MAX_BYTES, NO_SIGNATURE_FOUND, verify_pdf
+from seals.report import NO_SIGNATURE_FOUND
+from seals.verify import DEFAULT_MAX_BYTES, verify_pdf
 
 
 def check_seal(

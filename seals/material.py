@@ -1,7 +1,7 @@
 """What signing needs from the PKI: one department's seal key, its certificate, the chain
 up to the bureau's root, and the current CRL, plus the seal's picture and stamp text.
 
-`seals.pki` produces it (`Pki.signing_material`); `seals.sign` consumes it. Keeping the
+`seals.authority` produces it (`Pki.signing_material`); `seals.sign` consumes it. Keeping the
 hand-over in one small type lets each side be tested alone.
 """
 

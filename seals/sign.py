@@ -57,6 +57,7 @@ from pyhanko.stamp import StaticStampStyle, TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from archive import atomic
 from archive.errors import BadInput, BureauError, OperationFailed
 from seals.material import SealMaterial
 from seals.placement import SealBox, clear_of_seals, fallback_box, find_seal_box
@@ -291,13 +292,8 @@ def _cut_subset(path: str, index: int, text: str, target: Path) -> None:
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=text + " ")
     subsetter.subset(font)
-    with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as tmp:
-        try:
-            font.save(tmp)
-        except BaseException:
-            os.unlink(tmp.name)
-            raise
-    os.replace(tmp.name, target)
+    with atomic.replacing(target) as stream:
+        font.save(stream)
 
 
 def _stamp_style(material: SealMaterial, box: SealBox) -> TextStampStyle | StaticStampStyle:

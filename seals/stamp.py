@@ -11,15 +11,14 @@ give the same PNG bytes.
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import subprocess
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from archive import atomic
 from archive.errors import BadInput, OperationFailed
 
 SEAL_RED = (230, 0, 18)  # #E60012, the customary vermilion of an official seal
@@ -212,17 +211,8 @@ def _run(command: list[str]) -> str | None:
 def _save_png(image: Image.Image, out: Path) -> None:
     if not out.parent.is_dir():
         raise BadInput(f"{out.parent}: folder not found")
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".seal-", suffix=".png.tmp")
     try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as handle:
-            image.save(handle, format="PNG", optimize=False)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, out)
+        with atomic.replacing(out, mode=0o644) as stream:
+            image.save(stream, format="PNG", optimize=False)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise OperationFailed(f"{out}: cannot write the seal picture: {exc.strerror}") from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -37,7 +37,8 @@ that signature's sub-indication; a PDF without signatures gets ``NO_SIGNATURE_FO
 main indication. A file that cannot be read at all (not a PDF, truncated, encrypted, broken
 cross-references, over the size limit, a decompression bomb) does not raise: it gets
 ``TOTAL_FAILED``/``FORMAT_FAILURE`` with ``error`` set and ``unreadable`` true, so a CLI can
-report it, carry on with the other files, and exit 2 (see :class:`UnreadablePdf`).
+report it, carry on with the other files, and exit 2 (see
+:class:`seals.report.UnreadablePdf`).
 
 Policy: a signer whose certificate chains to one of ``bureau_roots`` always has revocation
 checked, against the CRLs/OCSP responses embedded in the PDF (DSS) and ``current_crls``; the
@@ -56,7 +57,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from typing import Any
@@ -115,7 +116,6 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingRule,
 )
 
-from archive.errors import BadInput
 from seals.changes import (
     BOOKKEEPING,
     SIGNATURES,
@@ -124,6 +124,18 @@ from seals.changes import (
     changes_after,
 )
 from seals.content import active_content
+from seals.report import (
+    DISALLOWED_MODIFICATION,
+    FORMAT_FAILURE,
+    INDETERMINATE,
+    NO_SIGNATURE_FOUND,
+    TOTAL_FAILED,
+    TOTAL_PASSED,
+    FileReport,
+    SignatureReport,
+    iso_time,
+    worst,
+)
 
 log = logging.getLogger(__name__)
 for _name in ("pyhanko", "pyhanko_certvalidator"):
@@ -131,12 +143,6 @@ for _name in ("pyhanko", "pyhanko_certvalidator"):
     # report, not on a terminal that has no logging configured.
     logging.getLogger(_name).addHandler(logging.NullHandler())
 
-TOTAL_PASSED = "TOTAL_PASSED"
-TOTAL_FAILED = "TOTAL_FAILED"
-INDETERMINATE = "INDETERMINATE"
-NO_SIGNATURE_FOUND = "NO_SIGNATURE_FOUND"
-DISALLOWED_MODIFICATION = "DISALLOWED_MODIFICATION"
-FORMAT_FAILURE = AdESFailure.FORMAT_FAILURE.name
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 TIME_TOLERANCE = timedelta(minutes=1)  # clock skew allowed between signer, TSA and CA
@@ -146,7 +152,6 @@ DECODE_LIMITS = DecodeLimits(
     per_stream=StreamDecodeLimits(max_ratio=1100, ratio_floor=MiB, max_output_size=64 * MiB),
     document_budget=DocumentDecodeBudget(base_allowance=256 * MiB, max_ratio=20),
 )
-_RANK = {TOTAL_PASSED: 0, NO_SIGNATURE_FOUND: 1, INDETERMINATE: 2, TOTAL_FAILED: 3}
 
 BUREAU_REVOCATION = CertRevTrustPolicy(
     RevocationCheckingPolicy(
@@ -179,158 +184,6 @@ SEAL_DIFF_POLICY = StandardDiffPolicy(
 SOFT_REVOCATION = CertRevTrustPolicy(
     RevocationCheckingPolicy.from_legacy("soft-fail"), retroactive_revinfo=True
 )
-
-
-class UnreadablePdf(BadInput):
-    """A file could not be read as a PDF at all (exit 2). :func:`verify_pdf` does not raise
-    it; a CLI raises it (or uses its exit code) after reporting every file."""
-
-
-# -- reports --------------------------------------------------------------------------------
-
-
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-@dataclass
-class SignatureReport:
-    """What an auditor needs to know about one signature (or document timestamp)."""
-
-    field: str
-    kind: str  # "certification", "approval" or "document timestamp"
-    signer: str | None  # organisation (O), or the common name when there is no O
-    dept: str | None  # organisational unit (OU)
-    serial: str | None  # certificate serial number, hex
-    signing_time: datetime | None  # claimed by the signer
-    timestamp: datetime | None  # from a signature timestamp (or the document timestamp)
-    indication: str
-    subindication: str | None
-    intact: bool | None = None
-    valid: bool | None = None
-    trusted: bool | None = None
-    revoked: bool | None = None
-    revocation: str = "not checked"
-    coverage: str | None = None
-    modifications: str | None = None
-    details: list[str] = field(default_factory=list)
-    # every revision added after this signature and what it changed (seals.changes)
-    changes_after: list[RevisionChanges] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "field": self.field,
-            "kind": self.kind,
-            "signer": self.signer,
-            "dept": self.dept,
-            "serial": self.serial,
-            "signing_time": _iso(self.signing_time),
-            "timestamp": _iso(self.timestamp),
-            "indication": self.indication,
-            "subindication": self.subindication,
-            "intact": self.intact,
-            "valid": self.valid,
-            "trusted": self.trusted,
-            "revoked": self.revoked,
-            "revocation": self.revocation,
-            "coverage": self.coverage,
-            "modifications": self.modifications,
-            "details": list(self.details),
-            "changes_after": [rev.to_json() for rev in self.changes_after],
-        }
-
-
-@dataclass
-class FileReport:
-    """The verdict on one file: overall indication, one entry per signature, or an error."""
-
-    file: str
-    indication: str
-    subindication: str | None
-    signatures: list[SignatureReport] = field(default_factory=list)
-    error: str | None = None
-    # JavaScript, launch actions, embedded files found in the file (seals.content)
-    active_content: list[str] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return self.indication == TOTAL_PASSED
-
-    @property
-    def unreadable(self) -> bool:
-        return self.error is not None
-
-    @property
-    def exit_code(self) -> int:
-        """For a CLI: 0 passed, 2 unreadable (:class:`UnreadablePdf`), 1 anything else."""
-        if self.unreadable:
-            return UnreadablePdf.exit_code
-        return 0 if self.passed else 1
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "indication": self.indication,
-            "subindication": self.subindication,
-            "signatures": [sig.to_json() for sig in self.signatures],
-            "error": self.error,
-            "active_content": list(self.active_content),
-        }
-
-    def to_text(self) -> str:
-        verdict = self.indication + (f" ({self.subindication})" if self.subindication else "")
-        lines = [f"File: {self.file}", f"Result: {verdict}"]
-        if self.error:
-            lines.append(f"Error: {self.error}")
-        elif not self.signatures:
-            lines.append("The file carries no signature.")
-        else:
-            lines.append(f"Signatures: {len(self.signatures)}")
-        if self.active_content:
-            lines.append(
-                "WARNING: active content (not covered by what a seal vouches for): "
-                + "; ".join(self.active_content)
-            )
-        for number, sig in enumerate(self.signatures, 1):
-            lines.append("")
-            lines.extend(_text_block(number, sig))
-        return "\n".join(lines) + "\n"
-
-
-def _text_block(number: int, sig: SignatureReport) -> list[str]:
-    def yes_no(value: bool | None, yes: str, no: str, unknown: str = "unknown") -> str:
-        return unknown if value is None else (yes if value else no)
-
-    who = " / ".join(part for part in (sig.signer, sig.dept) if part) or "unknown signer"
-    serial = f" (certificate serial {sig.serial})" if sig.serial else ""
-    verdict = sig.indication + (f" ({sig.subindication})" if sig.subindication else "")
-    claimed = _iso(sig.signing_time)
-    rows = [
-        ("Signer", who + serial),
-        ("Signing time", f"{claimed} (claimed by the signer)" if claimed else "not stated"),
-        ("Timestamp", _iso(sig.timestamp) or "none"),
-        ("Result", verdict),
-        (
-            "Integrity",
-            yes_no(sig.intact, "content unchanged", "CONTENT CHANGED")
-            + ", "
-            + yes_no(sig.valid, "signature valid", "SIGNATURE INVALID"),
-        ),
-        ("Trust", yes_no(sig.trusted, "trusted", "not trusted")),
-        ("Revocation", sig.revocation),
-        ("Covers", sig.coverage or "unknown"),
-        ("Changes after", sig.modifications or "unknown"),
-    ]
-    out = [f"[{number}] {sig.field}: {sig.kind}"]
-    out.extend(f"    {label + ':':<15}{value}" for label, value in rows)
-    for rev in sig.changes_after:
-        out.append(f"    {'Revision ' + str(rev.revision) + ':':<15}{rev.describe()}")
-    out.extend(f"    Note: {detail}" for detail in sig.details)
-    return out
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -685,7 +538,7 @@ def _revocation_text(
     if details is not None:
         whose = "a CA certificate in the chain" if details.ca_revoked else "the seal certificate"
         reason = details.revocation_reason.native if details.revocation_reason else "unspecified"
-        text = f"REVOKED: {whose} on {_iso(details.revocation_date)} (reason: {reason})"
+        text = f"REVOKED: {whose} on {iso_time(details.revocation_date)} (reason: {reason})"
         if revoked_later is not None and status.revocation_details is None:
             text += ", after the trusted timestamp: the seal was good when used"
         return True, text
@@ -750,14 +603,14 @@ def _judge_trust(
             status, context = _validate(emb, settings, bureau, moment=ts_time)
             sub, revoked_later = status.trust_problem_indic, revocation
             report.details.append(
-                f"revoked on {_iso(revoked_at)}, after the trusted timestamp "
-                f"{_iso(ts_time)}: judged as of the timestamp"
+                f"revoked on {iso_time(revoked_at)}, after the trusted timestamp "
+                f"{iso_time(ts_time)}: judged as of the timestamp"
             )
         elif claimed is not None and claimed >= revoked_at:
             sub = AdESFailure.REVOKED
             report.details.append(
-                f"the signer claims to have signed at {_iso(claimed)}, "
-                f"after the revocation on {_iso(revoked_at)}"
+                f"the signer claims to have signed at {iso_time(claimed)}, "
+                f"after the revocation on {iso_time(revoked_at)}"
             )
         else:
             report.details.append(
@@ -769,11 +622,11 @@ def _judge_trust(
             status, context = _validate(emb, settings, bureau, moment=ts_time)
             sub = status.trust_problem_indic
             report.details.append(
-                f"the certificate was valid at the trusted timestamp {_iso(ts_time)}"
+                f"the certificate was valid at the trusted timestamp {iso_time(ts_time)}"
             )
         else:
             report.details.append(
-                f"the certificate is valid from {_iso(valid_from)} to {_iso(valid_to)}, "
+                f"the certificate is valid from {iso_time(valid_from)} to {iso_time(valid_to)}, "
                 "and no trusted timestamp proves the seal was used within that period"
             )
     elif sub == AdESIndeterminate.CERTIFICATE_CHAIN_GENERAL_FAILURE:
@@ -1017,9 +870,13 @@ def verify_pdf(
         report.modifications = _summary(report.modifications, report.changes_after)
         reports.append(report)
 
-    worst = max(reports, key=lambda r: _RANK.get(r.indication, 3))
+    worst_report = worst(reports)
     return FileReport(
-        name, worst.indication, worst.subindication, reports, active_content=_active(reader)
+        name,
+        worst_report.indication,
+        worst_report.subindication,
+        reports,
+        active_content=_active(reader),
     )
 
 

@@ -50,7 +50,7 @@ from archive.backup.manifest import (
 )
 from archive.errors import BadInput, IntegrityError, OperationFailed
 from archive.home import DataHome
-from archive.keys import exclusive as keys_lock
+from archive.keyfiles import exclusive as keys_lock
 from archive.store import copy_hashed
 
 CHUNK = 1 << 20
@@ -325,9 +325,12 @@ class _Checked(io.RawIOBase):
 
 
 def _capture(home: DataHome, conn: sqlite3.Connection, folder: Path) -> _Capture:
-    """The catalog (without its data keys) and the home's files, staged in `folder`."""
+    """The catalog (without its data keys) and the home's files, staged in `folder`. The
+    catalog, the master key and the seal PKI are copied under the keys lock, so they are of
+    one moment: no rotation, passphrase change or seal change half done."""
     catalog = folder / CATALOG
     with keys_lock(home.folder("keys"), wait=True):
+        files = [_staged_copy(folder, relative, source) for relative, source in _home_files(home)]
         copy = sqlite3.connect(catalog, isolation_level=None)
         try:
             conn.backup(copy)
@@ -354,15 +357,18 @@ def _capture(home: DataHome, conn: sqlite3.Connection, folder: Path) -> _Capture
         copy.close()
     capture = _Capture(folder, keys, int(items), int(encrypted), schema, blobs)
     capture.entries.append(_staged_entry(folder, CATALOG))
-    for relative, source in _home_files(home):
-        target = folder / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        mode = stat.S_IMODE(source.stat().st_mode)
-        with source.open("rb") as stream, target.open("xb") as out:
-            digest = _copy_checked(stream, out, None)
-        os.chmod(target, mode)
-        capture.entries.append(Entry(relative, digest, target.stat().st_size, mode))
+    capture.entries.extend(files)
     return capture
+
+
+def _staged_copy(folder: Path, relative: str, source: Path) -> Entry:
+    target = folder / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    mode = stat.S_IMODE(source.stat().st_mode)
+    with source.open("rb") as stream, target.open("xb") as out:
+        digest = _copy_checked(stream, out, None)
+    os.chmod(target, mode)
+    return Entry(relative, digest, target.stat().st_size, mode)
 
 
 def _strip_keys(copy: sqlite3.Connection, master: dict[str, Any] | None) -> KeyFile:

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from archive import access, atomic, audit, catalog
+from archive import access, atomic, audit, catalog, keyfiles
 from archive.backup.check import manifest_disagreements
 from archive.backup.manifest import (
     CATALOG,
@@ -168,9 +168,9 @@ def _assemble(
         conn.close()
     if keys.master:
         master = json.dumps(keys.master, indent=2).encode("utf-8")
-        atomic.write_bytes(staging / "keys" / MASTER_FILE, master, mode=0o600)
+        atomic.write_bytes(staging / "keys" / MASTER_FILE, master, mode=keyfiles.PRIVATE_MODE)
     for folder in [staging / "keys", *(p for p in (staging / "keys").rglob("*") if p.is_dir())]:
-        os.chmod(folder, 0o700)  # private keys live here
+        os.chmod(folder, keyfiles.FOLDER_MODE)
     os.chmod(staging, 0o750)
     return shredded
 

@@ -19,11 +19,13 @@ from archive.filing import FiledResult, FilingRequest, Source
 from archive.fixity import Problem
 from archive.service import Archive
 from bureau.services import documents as filing
+from seals.authority import Pki, SealInfo, create_pki
+from seals.keystore import NoPki
 from seals.material import SealMaterial
-from seals.pki import NoPki, Pki, SealInfo, create_pki
 from seals.placement import clear_of_seals, find_seal_box
+from seals.report import FileReport
 from seals.sign import sign_pdf
-from seals.verify import FileReport, verify_pdf
+from seals.verify import verify_pdf
 
 
 def keys_dir(archive: Archive) -> Path:

@@ -1,4 +1,4 @@
-"""A small PKI of the tests' own (independent of ``seals.pki``), seal materials and test PDFs.
+"""A small PKI of the tests' own (independent of ``seals.authority``), seal materials and test PDFs.
 
 Everything but the TSA is EC P-256 and built in memory with ``cryptography``:
 

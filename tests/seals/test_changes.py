@@ -9,8 +9,9 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import MDPPerm
 
 from seals.changes import changes_after, revision_changes
+from seals.report import TOTAL_PASSED
 from seals.sign import sign_pdf
-from seals.verify import TOTAL_PASSED, verify_pdf
+from seals.verify import verify_pdf
 from tests.seals import foreign, pdfs
 
 

@@ -26,19 +26,13 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pypdf import PdfWriter
 
-import seals.pki as pki_module
+import seals.keystore as keystore_module
+from archive import keyfiles
 from archive.config import default_config
 from archive.errors import BadInput, OperationFailed
+from seals.authority import Pki, SealExpired, SealRevoked, create_pki
+from seals.keystore import NoPki, PkiExists, WrongPassphrase
 from seals.material import SealMaterial
-from seals.pki import (
-    NoPki,
-    Pki,
-    PkiExists,
-    SealExpired,
-    SealRevoked,
-    WrongPassphrase,
-    create_pki,
-)
 
 PASS = b"correct horse battery staple"
 WRONG = b"not the passphrase"
@@ -184,7 +178,7 @@ def test_create_failing_at_the_last_rename_removes_what_it_placed(
             raise OSError(28, "No space left on device")
         return real_rename(src, dst)
 
-    monkeypatch.setattr(pki_module.os, "rename", rename)
+    monkeypatch.setattr(keystore_module.os, "rename", rename)
     with pytest.raises(OperationFailed):
         create_pki(keys, "City Education Bureau", "市教育局", DEPARTMENTS, PASS)
     assert list(keys.iterdir()) == []
@@ -201,12 +195,12 @@ def test_create_after_a_kill_between_renames_succeeds(
             raise KeyboardInterrupt  # like a kill: nothing of ours gets to clean up
         return real_rename(src, dst)
 
-    monkeypatch.setattr(pki_module.os, "rename", killed)
+    monkeypatch.setattr(keystore_module.os, "rename", killed)
     with pytest.raises(KeyboardInterrupt):
         create_pki(keys, "City Education Bureau", "市教育局", DEPARTMENTS, PASS)
     with pytest.raises(NoPki):
         Pki(keys)
-    monkeypatch.setattr(pki_module.os, "rename", real_rename)
+    monkeypatch.setattr(keystore_module.os, "rename", real_rename)
     create_pki(keys, "City Education Bureau", "市教育局", DEPARTMENTS, PASS)
     assert len(Pki(keys).seals()) == len(DEPARTMENTS)
     assert sorted(p.name for p in keys.iterdir()) == ["ca", "seals"]
@@ -219,7 +213,7 @@ def test_signing_material_holds_matching_key_chain_crl_and_picture(pki: Pki) -> 
     material = pki.signing_material("bgs", PASS, "市教育局办公室")
     assert material.dept == "BGS"
     assert material.stamp_text == "市教育局办公室"
-    assert material.cert == pki._current_cert("BGS")
+    assert material.cert == pki.store.current_cert("BGS")
     assert material.chain == (pki.root_cert(),)
     assert material.crls == (pki.crl(),)
     assert material.image is not None and material.image.name == "seal.png"
@@ -486,7 +480,7 @@ def test_change_passphrase_interrupted_can_be_run_again(
     pki: Pki, keys: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     new = b"a brand new passphrase"
-    real_write = pki_module._write
+    real_write = keyfiles.write
     written: list[Path] = []
 
     def write(path, data, private=False):
@@ -495,7 +489,7 @@ def test_change_passphrase_interrupted_can_be_run_again(
         written.append(path)
         real_write(path, data, private)
 
-    monkeypatch.setattr(pki_module, "_write", write)
+    monkeypatch.setattr(keyfiles, "write", write)
     with pytest.raises(KeyboardInterrupt):
         pki.change_passphrase(PASS, new)
     monkeypatch.undo()

@@ -8,18 +8,20 @@ import time
 from datetime import timedelta
 
 import pytest
+from pyhanko.sign.ades.report import AdESFailure
 
-from seals.sign import sign_pdf
-from seals.verify import (
+from seals.report import (
     DISALLOWED_MODIFICATION,
+    FORMAT_FAILURE,
     INDETERMINATE,
     NO_SIGNATURE_FOUND,
     TOTAL_FAILED,
     TOTAL_PASSED,
     FileReport,
     UnreadablePdf,
-    verify_pdf,
 )
+from seals.sign import sign_pdf
+from seals.verify import verify_pdf
 from tests.seals import pdfs
 from tests.seals.conftest import DAY, NOW, YEAR, make_timestamper
 
@@ -279,3 +281,7 @@ def test_unreadable_files_get_a_per_file_verdict(pki, sealed, kind, request):
     assert (report.indication, report.subindication) == (TOTAL_FAILED, "FORMAT_FAILURE")
     assert report.to_json()["error"] == report.error
     assert f"Error: {report.error}" in report.to_text()
+
+
+def test_the_reports_format_failure_is_pyhankos() -> None:
+    assert AdESFailure.FORMAT_FAILURE.name == FORMAT_FAILURE
