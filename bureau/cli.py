@@ -1071,7 +1071,9 @@ def _emit(args: argparse.Namespace, data: Any, human: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.getLogger().addHandler(logging.NullHandler())  # library warnings are not for users
+    root = logging.getLogger()
+    if not any(type(h) is logging.NullHandler for h in root.handlers):
+        root.addHandler(logging.NullHandler())  # library warnings are not for users
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
