@@ -25,6 +25,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import warnings
@@ -110,33 +111,7 @@ class Bureau:
         self, *args: object, input: str | None = None, env: dict[str, str | None] | None = None
     ) -> Result:
         """`bureau --home HOME ARGS...` in this process (see the module's docstring)."""
-        if threading.current_thread() is not threading.main_thread():
-            raise RuntimeError("in-process `bureau` runs on the main thread only: use bureau.real")
-        argv = self.argv(*args)
-        out, err = io.StringIO(), io.StringIO()
-        before = _State.take()
-        with _environment(self.env(**(env or {}))) as expected, _argv(argv):
-            os.chdir(self.cwd)
-            try:
-                with (
-                    warnings.catch_warnings(),
-                    _stdin(io.StringIO(input or "")),
-                    contextlib.redirect_stdout(out),
-                    contextlib.redirect_stderr(err),
-                ):
-                    code = _exit_code(argv, err)
-            finally:
-                changed_env = _changes(expected, dict(os.environ))
-                left_in = os.getcwd()
-                os.chdir(before.cwd)
-        leaks = before.leaks(_State.take())
-        if changed_env:
-            leaks.append(f"environment variables changed: {changed_env}")
-        if left_in != str(self.cwd):
-            leaks.append(f"the working directory changed to {left_in}")
-        if leaks:
-            pytest.fail(f"bureau {argv} left state behind in the process: " + "; ".join(leaks))
-        return Result(code, out.getvalue(), err.getvalue())
+        return in_process(self.argv(*args), self.env(**(env or {})), self.cwd, input)
 
     def ok(self, *args: object) -> Result:
         result = self(*args)
@@ -153,7 +128,39 @@ class Bureau:
         return result
 
 
-def _exit_code(argv: list[str], err: io.StringIO) -> int:
+def in_process(argv: list[str], env: dict[str, str], cwd: Path, input: str | None = None) -> Result:
+    """`bureau ARGV...` run by its entry point in this process, as a new process would run it:
+    with exactly `env` as its environment, in `cwd`, reading `input` (never a terminal)."""
+    if threading.current_thread() is not threading.main_thread():
+        raise RuntimeError("in-process `bureau` runs on the main thread only: use bureau.real")
+    out, err = io.StringIO(), io.StringIO()
+    before = _State.take()
+    with _environment(env) as expected, _argv(argv), _tempdir():
+        os.chdir(cwd)
+        started_in = os.getcwd()
+        try:
+            with (
+                warnings.catch_warnings(),
+                _stdin(io.StringIO(input or "")),
+                contextlib.redirect_stdout(out),
+                contextlib.redirect_stderr(err),
+            ):
+                code = _exit_code(argv)
+        finally:
+            changed_env = _changes(expected, dict(os.environ))
+            left_in = os.getcwd()
+            os.chdir(before.cwd)
+    leaks = before.leaks(_State.take())
+    if changed_env:
+        leaks.append(f"environment variables changed: {changed_env}")
+    if left_in != started_in:
+        leaks.append(f"the working directory changed to {left_in}")
+    if leaks:
+        pytest.fail(f"bureau {argv} left state behind in the process: " + "; ".join(leaks))
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def _exit_code(argv: list[str]) -> int:
     """The entry point's return value, or its SystemExit's code as the interpreter makes it."""
     try:
         return entry_point.main(argv)
@@ -176,6 +183,17 @@ def _environment(env: dict[str, str]):
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def _tempdir():
+    """`tempfile` picks its directory once per process: from $TMPDIR of the command's own."""
+    saved = tempfile.tempdir
+    tempfile.tempdir = None
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved
 
 
 @contextlib.contextmanager
