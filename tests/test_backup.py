@@ -32,6 +32,7 @@ import pytest
 
 from archive import home
 from archive.backup import shred
+from archive.backup.manifest import is_snapshot_id, new_snapshot_id
 from archive.errors import BadInput
 from archive.filing import FilingRequest, Source
 from archive.service import Archive
@@ -1074,3 +1075,12 @@ def test_a_folder_backup_holds_the_homes_stored_files_byte_for_byte_and_read_onl
         copy = sample.folder / "store" / sha[:2] / sha[2:4] / sha
         assert copy.read_bytes() == blob_path(sample.bureau, sha).read_bytes()
         assert copy.stat().st_mode & 0o222 == 0
+
+
+def test_snapshot_ids_taken_within_one_second_sort_in_the_order_taken():
+    """The newest snapshot is the last by name (restore's default), even within one second."""
+    taken: list[str] = []
+    for _ in range(50):
+        taken.append(new_snapshot_id(taken))
+    assert sorted(taken) == taken and len(set(taken)) == 50
+    assert all(is_snapshot_id(i) for i in taken)

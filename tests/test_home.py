@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 
 import yaml
 
 from archive import catalog
-from tests.conftest import Bureau
+from tests.conftest import Bureau, in_process
 
 
 def test_init_creates_config_catalog_store_and_later_folders(bureau: Bureau):
@@ -74,11 +72,10 @@ def test_home_comes_from_bureau_home_then_the_working_directory(tmp_path):
         "BUREAU_HOME": str(tmp_path / "from-env"),
         "BUREAU_PASSPHRASE": "pw",
     }
-    run = [sys.executable, "-m", "bureau", "init"]
-    subprocess.run(run, cwd=tmp_path, env=env, check=True, capture_output=True)
+    assert in_process(["init"], env, tmp_path).code == 0
     assert (tmp_path / "from-env" / "config.yaml").is_file()
     env.pop("BUREAU_HOME")
-    subprocess.run(run, cwd=tmp_path, env=env, check=True, capture_output=True)
+    assert in_process(["init"], env, tmp_path).code == 0
     assert (tmp_path / "bureau-home" / "config.yaml").is_file()
 
 
@@ -119,14 +116,8 @@ def test_init_creates_a_seal_for_every_department(bureau: Bureau):
 
 def test_init_without_a_passphrase_or_terminal_creates_nothing(tmp_path):
     env = {"PATH": "/usr/bin:/bin"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bureau", "--home", str(tmp_path / "h"), "init"],
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    assert done.returncode == 2 and "BUREAU_PASSPHRASE" in done.stderr
+    done = in_process(["--home", str(tmp_path / "h"), "init"], env, tmp_path)  # stdin: no terminal
+    assert done.code == 2 and "BUREAU_PASSPHRASE" in done.err
     assert not (tmp_path / "h").exists()
 
 

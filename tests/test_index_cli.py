@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from indexer import sync
 from tests.conftest import Bureau
 from tests.factories import make_docx
 
@@ -176,18 +176,10 @@ def test_watch_settings_in_the_configuration_are_validated(bureau: Bureau):
     assert "watch.settle_seconds" in bureau.fails(2, "watch", "--once").err
 
 
-def test_a_rebuild_committing_in_many_batches_is_still_whole(bureau: Bureau, tmp_path: Path):
+def test_a_rebuild_committing_in_many_batches_is_still_whole(
+    bureau: Bureau, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     ids = file_notices(bureau, tmp_path, 5)
-    script = (
-        "import sys; from indexer import sync; sync.REBUILD_BATCH = 2; "
-        "from bureau.__main__ import main; sys.exit(main(sys.argv[1:]))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script, "--home", str(bureau.root), "index", "rebuild"],
-        env=bureau.env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
+    monkeypatch.setattr(sync, "REBUILD_BATCH", 2)
+    bureau.ok("index", "rebuild")
     assert sorted(hits(bureau, "canteens")) == sorted(ids)

@@ -3,10 +3,10 @@ holds and reviews, the two-person rule, executing a disposal list (tombstones, t
 the index, the destruction register), an interrupted execution, crypto-shredding in
 backups, and transfer to the state archives as a BagIt bag.
 
-Every command under test runs as a user would run it (`bureau ...` in a subprocess). Items
-and users that a test only needs as its starting point are put in place through the
-archive's service layer in-process (the same code the command calls), which is much
-faster than one process per filing.
+Every command under test runs as a user would run it (`bureau ...`, by the command's entry
+point in the test's process: see tests/conftest.py), and the interrupted execution in a
+process of its own, killed. Items and users that a test only needs as its starting point
+are put in place through the archive's service layer (the same code the command calls).
 """
 
 from __future__ import annotations

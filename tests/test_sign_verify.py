@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,16 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 NOTICE_ZH = TEMPLATES / "notice" / "sample.zh.yaml"
 
 
-@pytest.fixture
-def sealed(bureau: Bureau, tmp_path) -> tuple[dict, Path]:
-    item = bureau.json(
+@pytest.fixture(scope="module")
+def generated_and_sealed(
+    tmp_path_factory: pytest.TempPathFactory, pristine_home: Path
+) -> tuple[Path, dict]:
+    """A home in which `generate --pdf --sign` made a sealed notice, once per module (the
+    LibreOffice conversion takes seconds); every test using it works on a copy of its own."""
+    folder = tmp_path_factory.mktemp("sealed")
+    root = folder / "home"
+    shutil.copytree(pristine_home, root, symlinks=True)
+    item = Bureau(root, folder).json(
         "generate",
         "notice",
         "--data",
@@ -26,6 +34,15 @@ def sealed(bureau: Bureau, tmp_path) -> tuple[dict, Path]:
         "--pdf",
         "--sign",
     )
+    return root, item
+
+
+@pytest.fixture
+def sealed(bureau: Bureau, generated_and_sealed: tuple[Path, dict], tmp_path) -> tuple[dict, Path]:
+    """The test's home is a copy of that home; the sealed PDF is taken out with `get`."""
+    root, item = generated_and_sealed
+    shutil.rmtree(bureau.root)
+    shutil.copytree(root, bureau.root, symlinks=True)
     out = tmp_path / "sealed.pdf"
     bureau.ok("get", item["id"], "--out", out)
     return item, out

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from hypothesis import strategies as st
 from archive import audit, fixity
 from archive.filing import FilingRequest, Source
 from archive.service import Archive
-from tests.conftest import Bureau
+from tests.conftest import Bureau, Result
 from tests.factories import make_docx
 
 NOTICE = ["--kind", "notice", "--dept", "BGS", "--retention", "D30", "--date", "2026-03-04"]
@@ -57,18 +56,8 @@ def failed_verify(bureau: Bureau) -> tuple[str, list[dict]]:
     return text, report["problems"]
 
 
-def without_passphrase(bureau: Bureau, *args: object):
-    env = bureau.env()
-    env.pop("BUREAU_PASSPHRASE")
-    done = subprocess.run(
-        bureau.command(*map(str, args)),
-        cwd=bureau.cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return done
+def without_passphrase(bureau: Bureau, *args: object) -> Result:
+    return bureau(*args, env={"BUREAU_PASSPHRASE": None})
 
 
 # -- catalog facts --------------------------------------------------------------------------
@@ -180,8 +169,8 @@ def test_erasing_an_item_and_recomputing_the_whole_chain_is_detected(bureau: Bur
         sql(bureau, statement, gone["id"])
     recompute_chain(bureau)
     result = without_passphrase(bureau, "audit", "verify")
-    assert result.returncode == 0  # without the key, a consistent rewrite cannot be told
-    assert "authentication was not checked" in result.stdout
+    assert result.code == 0  # without the key, a consistent rewrite cannot be told
+    assert "authentication was not checked" in result.out
     text, _ = failed_verify(bureau)
     assert "audit entries are not authenticated" in text
     assert "head record is not authenticated" in text
@@ -280,15 +269,15 @@ def test_without_the_passphrase_writes_are_refused_and_reads_verify_unauthentica
         ("retention", "hold", three[0]["id"], "--reason", "inquiry"),
     ):
         done = without_passphrase(bureau, *command)
-        assert done.returncode == 2, (command, done.stderr)
-        assert "$BUREAU_PASSPHRASE" in done.stderr and len(done.stderr.splitlines()) == 1
+        assert done.code == 2, (command, done.err)
+        assert "$BUREAU_PASSPHRASE" in done.err and len(done.err.splitlines()) == 1
     assert not (tmp_path / "out.docx").exists()
     assert rows(bureau, "SELECT seq, hash FROM audit_head") == before
     for command in (("list",), ("show", three[0]["id"])):
-        assert without_passphrase(bureau, *command).returncode == 0, command
+        assert without_passphrase(bureau, *command).code == 0, command
     done = without_passphrase(bureau, "audit", "verify", "--json")
-    report = json.loads(done.stdout)
-    assert (done.returncode, report["ok"], report["authenticated"]) == (0, True, None)
+    report = json.loads(done.out)
+    assert (done.code, report["ok"], report["authenticated"]) == (0, True, None)
     assert report["head"] == {"seq": before[0][0], "hash": before[0][1]}
 
 

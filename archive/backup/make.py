@@ -144,8 +144,8 @@ def _take_folder(
     home: DataHome, conn: sqlite3.Connection, dest: Path, progress: Progress | None
 ) -> BackupReport:
     with _folder_lock(dest):
-        snapshot = new_snapshot_id()
         snapshots = dest / SNAPSHOTS
+        snapshot = new_snapshot_id(p.name.removeprefix(PARTIAL) for p in snapshots.iterdir())
         work = snapshots / f"{PARTIAL}{snapshot}"
         work.mkdir()
         try:

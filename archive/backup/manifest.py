@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
@@ -43,9 +44,17 @@ class BackupDamaged(IntegrityError):
     """A backup's manifest, keys file or layout is not what this program writes."""
 
 
-def new_snapshot_id() -> str:
-    """Sortable by time: `20261127T103000Z-3fa9c1`."""
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+def new_snapshot_id(taken: Iterable[str] = ()) -> str:
+    """Sortable by time: `20261127T103000Z-3fa9c1`. It sorts after every id in `taken` of the
+    same second, so snapshots taken less than a second apart still sort in the order taken."""
+    ids = [i for i in taken if is_snapshot_id(i)]
+    while True:
+        stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+        same_second = [int(i[-6:], 16) for i in ids if i.startswith(f"{stamp}-")]
+        low = max(same_second, default=-1) + 1
+        if low <= 0xFFFFFF:
+            return f"{stamp}-{low + secrets.randbelow(0x1000000 - low):06x}"
+        time.sleep(0.01)  # this second's ids are used up: the next second's
 
 
 def is_snapshot_id(name: str) -> bool:

@@ -1,9 +1,10 @@
 """Search as an archivist uses it: `bureau search` over one corpus of English and Chinese
 documents filed and indexed once for the whole module.
 
-The corpus is built with the real command (`bureau init`, `bureau file`, `bureau watch`) in
-subprocesses. The searches then run `bureau.cli.main` in-process, which is the same code a
-user's command runs but without starting Python each time, so the many searches stay fast.
+The corpus is built with the real command (`bureau init`, `bureau file`, `bureau watch`),
+run by its entry point in the test's process (see tests/conftest.py). The searches run
+`bureau.cli.main` in-process too, which is the same code a user's command runs but without
+starting Python each time, so the many searches stay fast; one search runs in a new process.
 """
 
 from __future__ import annotations
@@ -804,8 +805,8 @@ def test_a_bad_option_error_names_the_option(corpus: Corpus):
 
 
 def test_the_real_command_searches_the_corpus(corpus: Corpus):
-    """The same search through a subprocess, exactly as a user runs it."""
-    result = corpus.bureau.json("search", "安全检查")
+    """The same search through a new process, exactly as a user runs it."""
+    result = corpus.bureau.real.json("search", "安全检查")
     assert [h["id"] for h in result["hits"]] == [corpus.items["zh_safety"]["id"]]
 
 
