@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 from archive import audit, catalog
 from archive.keyfiles import exclusive as keys_lock
 from archive.opened import OpenArchive
 
 
 class Rekeying(OpenArchive):
+    def keys_locked(self) -> AbstractContextManager[None]:
+        """The home's one key lock, for a caller whose key operation has several steps
+        (the master key and then the seals); BadInput if another process holds it."""
+        return keys_lock(self.home.folder("keys"))
+
     # -- keys --------------------------------------------------------------------------------
 
     def rotate_master_key(self, batch: int = 500) -> dict[str, int]:

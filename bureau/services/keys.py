@@ -15,8 +15,10 @@ def rotate(archive: Archive) -> dict[str, int]:
 
 def change_passphrase(archive: Archive, old: bytes, new: bytes) -> None:
     """Protect the master key and every seal's key with `new` (the archive was opened
-    with `old`)."""
+    with `old`). Both under one hold of the key lock, so no other key operation runs
+    between them."""
     archive.require("keys", "change the passphrase")
-    archive.change_master_passphrase(new)
-    if sealing.has_pki(archive):
-        sealing.pki(archive).change_passphrase(old, new)
+    with archive.keys_locked():
+        archive.change_master_passphrase(new)
+        if sealing.has_pki(archive):
+            sealing.pki(archive).change_passphrase(old, new)
