@@ -34,10 +34,10 @@ def _count(pattern: str, text: str) -> int:
 
 def run() -> list[str]:
     load = os.getloadavg()[0]
-    collect, collected = _timed([str(BIN / "pytest"), "--collect-only", "-q"])
+    collect, collected = _timed([str(BIN / "pytest"), "--collect-only"])
     lint_check, _ = _timed([str(BIN / "ruff"), "check", "."])
     lint_format, _ = _timed([str(BIN / "ruff"), "format", "--check", "."])
-    suite, done = _timed([str(BIN / "pytest"), "-n", "2", "-q", "-p", "no:warnings"])
+    suite, done = _timed([str(BIN / "pytest"), "-n", "2", "-p", "no:warnings"])
     tail = done.stdout[-2000:]
     passed = _count(r"(\d+) passed", tail)
     failed = _count(r"(\d+) failed", tail)
@@ -52,7 +52,7 @@ def run() -> list[str]:
         "| step | seconds |",
         "|---|---|",
         f"| bare `pytest --collect-only` (baseline: start-up and collection) | {collect:.1f} |",
-        f"| `ruff check` + `ruff format --check` | {lint_check + lint_format:.1f} |",
+        f"| `ruff check` + `ruff format --check` | {lint_check + lint_format:.2f} |",
         f"| `pytest -n 2`: {tests} tests, {passed} passed, {failed} failed | {suite:.1f} |",
         f"| **`make test` without set-up** | **{total:.1f}** |",
         "",
