@@ -128,3 +128,19 @@ def test_reading_commands_load_no_document_seal_or_index_library(bureau, tmp_pat
     item = bureau.json("file", doc, "--kind", "notice", "--dept", "BGS", "--retention", "D30")
     argv = ["show", item["archive_code"]] if command == "show" else ["list"]
     assert _loaded_after(*argv, home=bureau.root, env=bureau.env()) == []
+
+
+def test_every_package_is_installed():
+    """pyproject.toml names its packages one by one: a new subpackage left out would be
+    missing from an installed (non-editable) copy."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for package in PACKAGES
+        for init in (ROOT / package).rglob("__init__.py")
+    }
+    assert found <= listed, sorted(found - listed)
