@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -73,6 +73,8 @@ class User:
     enabled: bool
     created_at: str
     created_by: str
+    # argon2id, encoded; None for a user of a home from before passwords. Never shown.
+    password_hash: str | None = field(default=None, repr=False, compare=False)
 
     def may(self, permission: str) -> bool:
         return self.enabled and permission in PERMISSIONS[self.role]
@@ -153,6 +155,7 @@ def add(
     dept: str | None,
     by: str,
     now: datetime,
+    password_hash: str | None = None,
 ) -> User:
     """Insert a user (inside the caller's write transaction)."""
     if not NAME_RE.match(name):
@@ -166,9 +169,9 @@ def add(
     if conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
         raise BadInput(f"user {name!r} already exists")
     conn.execute(
-        "INSERT INTO users (name, role, clearance, dept, enabled, created_at, created_by) "
-        "VALUES (?, ?, ?, ?, 1, ?, ?)",
-        (name, role_name, level, dept, now.isoformat(timespec="seconds"), by),
+        "INSERT INTO users (name, role, clearance, dept, enabled, created_at, created_by, "
+        "password_hash) VALUES (?, ?, ?, ?, 1, ?, ?, ?)",
+        (name, role_name, level, dept, now.isoformat(timespec="seconds"), by, password_hash),
     )
     return get(conn, name)
 
@@ -197,6 +200,17 @@ def update(conn: sqlite3.Connection, name: str, **changes: Any) -> User:
     return _user(row)
 
 
+def set_password(conn: sqlite3.Connection, name: str, password_hash: str) -> None:
+    """Store a user's new password hash (inside the caller's write transaction)."""
+    if (
+        conn.execute(
+            "UPDATE users SET password_hash = ? WHERE name = ?", (password_hash, name)
+        ).rowcount
+        != 1
+    ):
+        raise NotFound(f"unknown user {name!r}")
+
+
 def _user(row: sqlite3.Row) -> User:
     return User(
         name=row["name"],
@@ -206,4 +220,5 @@ def _user(row: sqlite3.Row) -> User:
         enabled=bool(row["enabled"]),
         created_at=row["created_at"],
         created_by=row["created_by"],
+        password_hash=row["password_hash"] if "password_hash" in row.keys() else None,  # noqa: SIM118
     )

@@ -192,4 +192,7 @@ MIGRATIONS: list[list[str]] = [
             mac TEXT NOT NULL
         )""",
     ],
+    # 7: users' passwords (argon2id, in the encoded form that names its cost); NULL for a
+    # user of a home from before passwords, until an administrator sets one.
+    ["ALTER TABLE users ADD COLUMN password_hash TEXT"],
 ]

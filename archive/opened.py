@@ -62,6 +62,7 @@ class OpenArchive:
         self._trail_key: bytes | None = None
         conn.audit_key = self.audit_key  # type: ignore[attr-defined]
         self._user: access.User | None = None
+        self.without_password = False  # signed in as a user who has no password yet
         self._schedule: Schedule | None = None
         self.schedule_moves: list[apply.Moved] = []
 
@@ -79,8 +80,9 @@ class OpenArchive:
     ) -> Self:
         """Create a new data home and open it; HomeError if one is already there.
 
-        The acting user becomes its first administrator. The passphrase is required: it
-        creates the master key, whose audit-trail key authenticates every entry.
+        The acting user becomes its first administrator (with no password until one is
+        set: `bureau init` sets it at once). The passphrase is required: it creates the
+        master key, whose audit-trail key authenticates every entry.
         """
         if passphrase is None:
             raise KeyRequired(

@@ -83,8 +83,15 @@ def state(conn: sqlite3.Connection, subject: str) -> dict[str, Any] | None:
             "review": _rows(conn, f"SELECT {REVIEW_FIELDS} FROM reviews WHERE item_id = ?", name),
         }
     if kind == "user":
-        row = conn.execute(f"SELECT {USER_FIELDS} FROM users WHERE name = ?", (name,)).fetchone()
-        return None if row is None else {"user": _plain(row)}
+        row = conn.execute(
+            f"SELECT {USER_FIELDS}, password_hash FROM users WHERE name = ?", (name,)
+        ).fetchone()
+        if row is None:
+            return None
+        found: dict[str, Any] = {"user": {k: row[k] for k in USER_FIELDS.split(", ")}}
+        if row["password_hash"] is not None:  # added by migration 7, only once one is set
+            found["password"] = row["password_hash"]
+        return found
     if kind == "list":
         row = conn.execute(
             f"SELECT {LIST_FIELDS} FROM disposal_lists WHERE id = ?", (name,)
