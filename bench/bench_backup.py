@@ -385,7 +385,7 @@ def _restore(source: Path, target: DataHome) -> tuple[Any, dict[str, float]]:
         (Archive, "verify", "verify"),
         (bureau.services.sealing, "reverify_sealed", "seals"),
     ) as spent:
-        restored = bureau_backups.restore(source, target, Actor(ACTOR, _passphrase))
+        restored = bureau_backups.restore(source, target, Actor(ACTOR, _passphrase, lambda: ""))
     return restored, {**spent, "seconds": time.perf_counter() - started}
 
 

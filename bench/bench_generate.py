@@ -35,7 +35,12 @@ PER_FILE_SAMPLE = 10
 BIG_BATCH = 5000
 ROUNDS = 3
 ROOT = Path(__file__).resolve().parent.parent
-ENV = {**os.environ, "BUREAU_PASSPHRASE": os.environ.get("BUREAU_PASSPHRASE", "bench passphrase")}
+ENV = {
+    **os.environ,
+    "BUREAU_PASSPHRASE": os.environ.get("BUREAU_PASSPHRASE", "bench passphrase"),
+    "BUREAU_PASSWORD": "bench administrator",  # `init` sets it, every command signs in with it
+    "BUREAU_NEW_PASSWORD": "bench administrator",
+}
 
 
 def _notice_data(n: int) -> dict:

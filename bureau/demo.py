@@ -8,6 +8,7 @@ verifies them. Every step prints the command it runs.
 from __future__ import annotations
 
 import csv
+import getpass
 import json
 import os
 import shlex
@@ -64,18 +65,34 @@ AS_OF = "2026-11-27"
 BACKUP = Path("demo-backup").absolute()
 RESTORED = Path("demo-restored").absolute()
 
-ENV = {**os.environ, "BUREAU_PASSPHRASE": os.environ.get("BUREAU_PASSPHRASE", "demo passphrase")}
+ADMIN = os.environ.get("BUREAU_USER") or getpass.getuser()  # who runs the demo: its admin
+ADMIN_PASSWORD = os.environ.get("BUREAU_PASSWORD", "demo admin password")
+# Each person's own password (from the environment when set, as a deployment would).
+PASSWORDS = {
+    "wang": os.environ.get("DEMO_WANG_PASSWORD", "wang's own password"),
+    "li": os.environ.get("DEMO_LI_PASSWORD", "li's own password"),
+}
+ENV = {
+    **os.environ,
+    "BUREAU_PASSPHRASE": os.environ.get("BUREAU_PASSPHRASE", "demo passphrase"),
+    "BUREAU_PASSWORD": ADMIN_PASSWORD,  # the administrator who runs the demo
+    "BUREAU_NEW_PASSWORD": ADMIN_PASSWORD,
+}
 
 
 def run(
-    *args: object, check: bool = True, quiet: bool = False, home: bool = True
+    *args: object,
+    check: bool = True,
+    quiet: bool = False,
+    home: bool = True,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `bureau` (on the demo home unless `home` is False) and print what it says
-    (only its errors, when `quiet`)."""
+    (only its errors, when `quiet`); `env` adds to the demo's environment."""
     where = ["--home", str(HOME)] if home else []
     command = [sys.executable, "-m", "bureau", *where, *map(str, args)]
     print(f"\n$ bureau {' '.join(shlex.quote(str(a)) for a in args)}", flush=True)
-    done = subprocess.run(command, text=True, capture_output=True, env=ENV)
+    done = subprocess.run(command, text=True, capture_output=True, env={**ENV, **(env or {})})
     print((done.stderr if quiet else done.stdout + done.stderr).rstrip(), flush=True)
     if check and done.returncode != 0:
         raise SystemExit(f"demo step failed with exit code {done.returncode}")
@@ -305,7 +322,10 @@ def main() -> int:
             "file", exam, "--kind", "exam", "--dept", "JJK", "--retention", "D10",
             "--date", "2026-05-20", "--classification", "secret",
         )  # fmt: skip
-    run("users", "add", "wang", "--role", "secretary", "--clearance", "internal", "--dept", "JJK")
+    run(
+        "users", "add", "wang", "--role", "secretary", "--clearance", "internal", "--dept", "JJK",
+        env={"BUREAU_NEW_PASSWORD": PASSWORDS["wang"]},
+    )  # fmt: skip
     run("users", "list")
     run("classify", "J042-WS·2026-D10-JJK-0001", "secret", "--until", "1y")
     # Archivists: finding documents by what they say, in English and Chinese.
@@ -315,7 +335,10 @@ def main() -> int:
     run("search", "市教办〔2026〕1号", "--limit", "1")
     run("search", "inspecton")
     run("search", "数学试卷")  # found through the blind index, decrypted in memory
-    run("--user", "wang", "search", "数学试卷")  # not cleared: not found, not counted
+    as_wang = {"BUREAU_PASSWORD": PASSWORDS["wang"]}
+    run("--user", "wang", "search", "数学试卷", env=as_wang)  # not cleared: not found
+    # A name proves nothing: wang naming the administrator, with wang's password, is refused.
+    run("--user", ADMIN, "users", "list", env=as_wang, check=False)
     # Retention: old records come due; one is held for an audit, the rest are disposed of
     # by two administrators, and a destruction register is filed.
     with tempfile.TemporaryDirectory() as tmp:
@@ -328,8 +351,15 @@ def main() -> int:
     proposed = run("retention", "dispose", "--as-of", AS_OF, "--json", quiet=True)
     list_id = json.loads(proposed.stdout)["id"]
     print(f"proposed disposal list {list_id}")
-    run("users", "add", "li", "--role", "admin", "--clearance", "top-secret")
-    run("--user", "li", "retention", "approve", list_id)
+    run(
+        "users", "add", "li", "--role", "admin", "--clearance", "top-secret",
+        env={"BUREAU_NEW_PASSWORD": PASSWORDS["li"]},
+    )  # fmt: skip
+    # Two persons: the approver signs in as herself; a wrong password is refused, and so is
+    # the proposer approving their own list.
+    run("--user", "li", "retention", "approve", list_id, env=as_wang, check=False)
+    run("retention", "approve", list_id, check=False)
+    run("--user", "li", "retention", "approve", list_id, env={"BUREAU_PASSWORD": PASSWORDS["li"]})
     run("retention", "execute", list_id)
     run("show", "J042-WS·2012-D10-BGS-0001")
     # Backups: a consistent backup while the home is in use, checked and restored.
@@ -348,9 +378,11 @@ def main() -> int:
     run("audit", "log", "--limit", "5")
     print(
         f"\nThe demo's data home is {HOME} (passphrase: $BUREAU_PASSPHRASE, else 'demo "
-        "passphrase'), its backup demo-backup and the home restored from it demo-restored; "
+        "passphrase'; its administrator is you, password $BUREAU_PASSWORD, else 'demo admin "
+        "password'), its backup demo-backup and the home restored from it demo-restored; "
         "the sealed notice is demo-notice.pdf (and .docx), the bureau's root certificate "
-        "demo-root.pem.\nTry: .venv/bin/bureau --home demo-home list"
+        "demo-root.pem.\nTry: BUREAU_PASSWORD='demo admin password' .venv/bin/bureau "
+        "--home demo-home list"
     )
     return 0
 

@@ -50,6 +50,14 @@ class Result:
 
 
 PASSPHRASE = "correct horse battery staple"
+PASSWORD = "tester's own password"  # every test user's, set from $BUREAU_NEW_PASSWORD
+# Every command a test runs is scripted: the acting user's password comes from the
+# environment, in-process callers of `bureau.cli.main` included (a test about a missing or
+# wrong password sets or removes it).
+os.environ.setdefault("BUREAU_PASSWORD", PASSWORD)
+os.environ.setdefault("BUREAU_NEW_PASSWORD", PASSWORD)
+# Test homes hash passwords cheaply (a real home's default costs 64 MiB and ~0.1 s a check).
+CHEAP_HASHING = "password_hashing: {time_cost: 1, memory_kib: 1024, parallelism: 1}\n"
 
 _SIGNALS = [s for s in signal.Signals if s not in (signal.SIGKILL, signal.SIGSTOP)]
 
@@ -73,6 +81,8 @@ class Bureau:
         env.pop("BUREAU_HOME", None)
         env["BUREAU_USER"] = env.get("BUREAU_TEST_USER", "tester")
         env.setdefault("BUREAU_PASSPHRASE", PASSPHRASE)
+        env.setdefault("BUREAU_PASSWORD", PASSWORD)
+        env.setdefault("BUREAU_NEW_PASSWORD", PASSWORD)
         for name, value in overrides.items():
             if value is None:
                 env.pop(name, None)
@@ -113,16 +123,16 @@ class Bureau:
         """`bureau --home HOME ARGS...` in this process (see the module's docstring)."""
         return in_process(self.argv(*args), self.env(**(env or {})), self.cwd, input)
 
-    def ok(self, *args: object) -> Result:
-        result = self(*args)
+    def ok(self, *args: object, env: dict[str, str | None] | None = None) -> Result:
+        result = self(*args, env=env)
         assert result.code == 0, f"bureau {args} failed ({result.code}): {result.err}"
         return result
 
     def json(self, *args: object):
         return self.ok(*args, "--json").json()
 
-    def fails(self, code: int, *args: object) -> Result:
-        result = self(*args)
+    def fails(self, code: int, *args: object, env: dict[str, str | None] | None = None) -> Result:
+        result = self(*args, env=env)
         assert result.code == code, (result.code, result.out, result.err)
         assert "Traceback" not in result.err
         return result
@@ -307,7 +317,11 @@ def home_dir(tmp_path: Path) -> Path:
 def pristine_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One home made by `bureau init` per test session; each test gets its own copy."""
     root = tmp_path_factory.mktemp("pristine") / "home"
-    Bureau(root, root.parent).ok("init")
+    made = Bureau(root, root.parent)
+    made.ok("init")
+    with (root / "config.yaml").open("a", encoding="utf-8") as config:
+        config.write(CHEAP_HASHING)
+    made.ok("users", "list")  # the administrator's password is re-hashed at the new cost
     return root
 
 

@@ -71,6 +71,7 @@ def test_home_comes_from_bureau_home_then_the_working_directory(tmp_path):
         "PATH": "/usr/bin:/bin",
         "BUREAU_HOME": str(tmp_path / "from-env"),
         "BUREAU_PASSPHRASE": "pw",
+        "BUREAU_NEW_PASSWORD": "the admin's password",
     }
     assert in_process(["init"], env, tmp_path).code == 0
     assert (tmp_path / "from-env" / "config.yaml").is_file()

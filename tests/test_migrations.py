@@ -117,3 +117,16 @@ def test_an_older_trail_already_broken_is_not_authenticated(bureau: Bureau, tmp_
     conn = sqlite3.connect(bureau.root / "catalog.sqlite")
     assert conn.execute("SELECT COUNT(*) FROM audit WHERE mac IS NOT NULL").fetchone()[0] == 0
     conn.close()
+
+
+def test_an_older_homes_users_act_unchecked_until_an_administrator_sets_their_passwords(
+    bureau: Bureau,
+):
+    downgrade_to_schema_1(bureau.root / "catalog.sqlite")
+    assert bureau.json("upgrade")["without_password"] == ["tester"]
+    warned = bureau.ok("list", env={"BUREAU_PASSWORD": "anything at all"})
+    assert "has no password yet" in warned.err and "users set-password tester" in warned.err
+    bureau.ok("users", "set-password", "tester")
+    assert bureau.json("upgrade")["without_password"] == []
+    assert "wrong password" in bureau.fails(2, "list", env={"BUREAU_PASSWORD": "nope"}).err
+    assert bureau.json("audit", "verify")["ok"] is True

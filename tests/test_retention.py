@@ -31,7 +31,7 @@ from archive import home
 from archive.filing import FilingRequest, Source
 from archive.service import Archive
 from bureau.services.disposal import execute as execute_in_process
-from tests.conftest import PASSPHRASE, Bureau
+from tests.conftest import PASSPHRASE, PASSWORD, Bureau
 from tests.factories import make_docx
 from tests.test_confidential import blob_path, catalog_exec, catalog_rows
 from tests.test_generate import docx_text, fetch
@@ -97,7 +97,7 @@ def letter(title: str, year: int, **more) -> dict:
 
 def add_admin(bureau: Bureau, name: str = "li") -> None:
     with opened(bureau) as archive:
-        archive.add_user(name, "admin", "top-secret", None)
+        archive.add_user(name, "admin", "top-secret", None, PASSWORD)
 
 
 def propose(bureau: Bureau, as_of: date | str = TODAY) -> dict:
@@ -463,7 +463,7 @@ def test_disposal_takes_two_administrators_and_never_reaches_a_permanent_item(
     )
     assert permanent["due"] is None and kept["due"] is None
     with opened(bureau) as archive:
-        archive.add_user("ar", "archivist", "top-secret", None)
+        archive.add_user("ar", "archivist", "top-secret", None, PASSWORD)
 
     proposed = propose(bureau, "2999-12-31")
     assert codes_of(proposed["items"]) == {due["archive_code"]}

@@ -18,6 +18,12 @@ def register_home(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--org", help="the organisation's name (English or Chinese)")
     p.add_argument("--fonds", default="J042", help="the fonds code (default J042)")
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="default document language")
+    p.add_argument(
+        "--admin",
+        metavar="NAME",
+        help="the first administrator (default: --user, else the login name); password from "
+        "$BUREAU_NEW_PASSWORD or asked",
+    )
     p.set_defaults(handler=cmd_init)
 
     p = commands.add_parser("upgrade", help="bring an older data home up to date")
@@ -29,13 +35,21 @@ def register_people(commands: argparse._SubParsersAction) -> None:
     users = commands.add_parser("users", help="users, their roles and clearance (admin)")
     user_commands = users.add_subparsers(dest="users_command", metavar="COMMAND")
     user_commands.required = True
-    p = user_commands.add_parser("add", help="add a user")
+    p = user_commands.add_parser(
+        "add", help="add a user (password from $BUREAU_NEW_PASSWORD, or asked)"
+    )
     p.add_argument("name")
     p.add_argument("--role", required=True, help="|".join(ROLES))
     p.add_argument("--clearance", required=True, metavar="LEVEL", help="|".join(CLASSIFICATIONS))
     p.add_argument("--dept", help="the user's department (required for a secretary)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_users_add)
+    p = user_commands.add_parser(
+        "set-password", help="set a user's password ($BUREAU_NEW_PASSWORD, or asked)"
+    )
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_users_set_password)
     p = user_commands.add_parser("list", help="list the users")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_users_list)
@@ -76,20 +90,17 @@ def register_upkeep(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from bureau.cli import passwords
     from bureau.services import homes
     from bureau.services.session import Actor
     from seals.passphrase import get_passphrase
 
-    made = homes.create(
-        args.home,
-        Actor(args.user, lambda: get_passphrase(confirm=True)),
-        args.org,
-        args.fonds,
-        args.lang,
-    )
+    name = args.admin or args.user
+    admin = Actor(name, lambda: get_passphrase(confirm=True), lambda: passwords.new(name or ""))
+    made = homes.create(args.home, admin, args.org, args.fonds, args.lang)
     print(
         f"created data home {made['home']} (fonds {made['fonds']}) with "
-        f"{made['seals']} departmental seals"
+        f"{made['seals']} departmental seals; administrator: {made['admin']}"
     )
     return 0
 
@@ -99,13 +110,17 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
 
     with open_home(args) as archive:
         data = homes.upgrade(archive)
-    added = data["added"]
-    emit(
-        args,
-        data,
-        f"data home is at schema version {data['schema_version']}"
-        + (f"; added: {', '.join(added)}" if added else ""),
+    added, missing = data["added"], data["without_password"]
+    text = f"data home is at schema version {data['schema_version']}" + (
+        f"; added: {', '.join(added)}" if added else ""
     )
+    if missing:
+        text += (
+            f"\nusers without a password (they act unchecked until one is set): "
+            f"{', '.join(missing)}; an administrator sets each with "
+            "`bureau users set-password NAME`"
+        )
+    emit(args, data, text)
     return 0
 
 
@@ -121,11 +136,24 @@ def cmd_gc(args: argparse.Namespace) -> int:
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
+    from bureau.cli import passwords
     from bureau.services import users
 
     with open_home(args) as archive:
-        user = users.add(archive, args.name, args.role, args.clearance, args.dept)
+        user = users.add(
+            archive, args.name, args.role, args.clearance, args.dept, passwords.new(args.name)
+        )
     emit(args, user.to_json(), f"added user {user.name} ({user.role}, {user.clearance})")
+    return 0
+
+
+def cmd_users_set_password(args: argparse.Namespace) -> int:
+    from bureau.cli import passwords
+    from bureau.services import users
+
+    with open_home(args) as archive:
+        users.set_password(archive, args.name, passwords.new(args.name))
+    emit(args, {"name": args.name, "changed": True}, f"set the password of {args.name}")
     return 0
 
 
@@ -166,6 +194,7 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_change_passphrase(args: argparse.Namespace) -> int:
+    from bureau.cli import passwords
     from bureau.services import keys
     from bureau.services.session import Actor
     from bureau.services.session import open_home as open_for
@@ -173,7 +202,8 @@ def cmd_keys_change_passphrase(args: argparse.Namespace) -> int:
 
     old = get_passphrase()
     new = _new_passphrase()
-    with open_for(args.home, Actor(args.user, lambda: old)) as archive:
+    acting = Actor(args.user, lambda: old, lambda: passwords.current(args.user))
+    with open_for(args.home, acting) as archive:
         keys.change_passphrase(archive, old, new)
     emit(args, {"changed": True}, "the passphrase now protects the master key and the seals")
     return 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -26,19 +27,28 @@ class Parser(argparse.ArgumentParser):
 
 
 def actor(args: argparse.Namespace) -> Actor:
-    """The person at the terminal: `--user` (else `$BUREAU_USER`, else the login), with
-    the passphrase from `$BUREAU_PASSPHRASE` or the terminal when a command needs it."""
+    """The person at the terminal: `--user` (else `$BUREAU_USER`, else the login), who
+    proves it with their password (`$BUREAU_PASSWORD` or the terminal), with the home's
+    passphrase from `$BUREAU_PASSPHRASE` or the terminal when a command needs it."""
+    from bureau.cli import passwords
     from bureau.services.session import Actor
     from seals.passphrase import get_passphrase
 
-    return Actor(args.user, get_passphrase)
+    return Actor(args.user, get_passphrase, lambda: passwords.current(args.user))
 
 
 def open_home(args: argparse.Namespace) -> Archive:
     """The data home of `--home`, opened for the acting user (refused if unknown)."""
     from bureau.services.session import open_home as open_for
 
-    return open_for(args.home, actor(args))
+    archive = open_for(args.home, actor(args))
+    if archive.without_password:
+        print(
+            f"bureau: warning: user {archive.actor!r} has no password yet: an administrator "
+            f"sets one with `bureau users set-password {archive.actor}`",
+            file=sys.stderr,
+        )
+    return archive
 
 
 def emit(args: argparse.Namespace, data: Any, human: str) -> None:

@@ -10,7 +10,7 @@ from datetime import UTC
 from pathlib import Path
 
 from archive.errors import BadInput
-from bureau.cli.edge import actor, emit, moment, open_home
+from bureau.cli.edge import emit, moment, open_home
 
 REVOCATION_REASONS = (
     "unspecified",
@@ -151,7 +151,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from bureau.services import sealing, session
 
     has_home = session.has_home(args.home)
-    archive = session.open_home(args.home, actor(args)) if has_home else None
+    archive = open_home(args) if has_home else None
     try:
         at = moment(args.at, archive.config.tz if archive else UTC) if args.at else None
         reports = sealing.verify_files(archive, args.files, args.trust_root, at)

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from archive import backup as backups
+from archive import passwords
 from archive.access import User
 from archive.home import DataHome
+from archive.people import SignInFailed
 from archive.service import Archive, VerifyReport
 from bureau.services import auditing, finding
 from bureau.services.session import Actor
@@ -42,13 +44,6 @@ def backup(archive: Archive, dest: Path, tar: bool) -> backups.BackupReport:
         return archive.backup(dest, tar, bar.advance)
 
 
-def _may_restore(user: User | None) -> None:
-    """Only an administrator of the archive in the backup restores it (anyone, if that
-    archive had no users yet)."""
-    if user is not None:
-        user.require("restore", "restore this archive")
-
-
 def restore(source: Path, target: DataHome, actor: Actor, snapshot: str | None = None) -> Restored:
     """Restore `source` as the new home `target`, rebuild its index and check it. The
     backup itself decides who may: an administrator of the archive it holds."""
@@ -59,8 +54,19 @@ def restore(source: Path, target: DataHome, actor: Actor, snapshot: str | None =
             asked.append(actor.passphrase())
         return asked[0]
 
+    def may_restore(user: User | None) -> None:
+        """Only an administrator of the archive in the backup, with their password there,
+        restores it (anyone, if that archive had no users yet)."""
+        if user is None:
+            return
+        if user.password_hash is not None and not passwords.matches(
+            user.password_hash, actor.password()
+        ):
+            raise SignInFailed(f"cannot restore as {user.name!r}: wrong password")
+        user.require("restore", "restore this archive")
+
     name = actor.login()
-    report = backups.restore(source, target, once, name, _may_restore, snapshot)
+    report = backups.restore(source, target, once, name, may_restore, snapshot)
     with Archive.open(target, name, once) as archive:
         indexed = finding.rebuild(archive)
         verify = auditing.verify(archive)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
-from archive import home
+from archive import home, passwords
 from archive.errors import HomeError
 from archive.service import Archive
 from bureau.services import sealing
@@ -21,11 +21,13 @@ def create(
     data_home = home.resolve(root)
     if data_home.root.exists() and any(data_home.root.iterdir()):
         raise HomeError(f"{data_home.root}: a data home (or other files) already exists there")
-    passphrase = actor.passphrase()  # before anything is created
+    passphrase = actor.passphrase()  # both before anything is created
+    password = passwords.check_new(actor.password())
     with Archive.init(
         data_home, org=org, fonds=fonds, lang=lang, actor=actor.name, passphrase=lambda: passphrase
     ) as archive:
         try:
+            archive.set_password(archive.actor, password)
             sealing.ensure_pki(archive, passphrase)
         except BaseException:
             shutil.rmtree(data_home.root, ignore_errors=True)  # ours, made a moment ago
@@ -34,6 +36,7 @@ def create(
             "home": str(data_home.root),
             "fonds": archive.config.fonds,
             "seals": len(archive.config.departments),
+            "admin": archive.actor,
         }
 
 
@@ -49,7 +52,11 @@ def upgrade(archive: Archive) -> dict[str, Any]:
     if not sealing.has_pki(archive) or _missing_seals(archive):
         sealing.ensure_pki(archive, archive.vault.secret())
         added.append("seals")
-    return {"schema_version": archive.schema_version(), "added": added}
+    return {
+        "schema_version": archive.schema_version(),
+        "added": added,
+        "without_password": archive.users_without_password(),
+    }
 
 
 def _missing_seals(archive: Archive) -> bool:

@@ -1,8 +1,8 @@
 """Opening a data home for the person acting: the session every use case takes.
 
 An open `Archive` acts for one user: the audit trail names them, and what they may not
-see is answered as if it did not exist. Opening refuses an unknown or disabled user, so
-no use case runs for somebody the home does not know.
+see is answered as if it did not exist. Opening checks the user's password (a name alone
+proves nothing), so no use case runs for somebody who has not shown who they are.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive import home
+from archive.people import PasswordProvider
 from archive.service import Archive, default_actor
 from archive.vault import PassphraseProvider
 
@@ -22,6 +23,7 @@ class Actor:
 
     name: str | None  # None: `$BUREAU_USER`, else the login name
     passphrase: PassphraseProvider
+    password: PasswordProvider  # the user's own password, asked only when it is checked
 
     def login(self) -> str:
         """The name the actor acts under."""
@@ -45,10 +47,11 @@ def logs_folder(root: str | None) -> Path:
 
 def open_home(root: str | None, actor: Actor) -> Archive:
     """The data home at `root` (None: `$BUREAU_HOME`, else ./bureau-home), acting as
-    `actor`; NotFound or Forbidden for an unknown or disabled user."""
+    `actor` once their password is checked; SignInFailed (recorded in the audit trail)
+    for an unknown or disabled user or a wrong password."""
     archive = Archive.open(home.resolve(root), actor.name, actor.passphrase)
     try:
-        archive.user  # noqa: B018 - refuses an unknown or disabled user
+        archive.authenticate(actor.password)
     except BaseException:
         archive.close()
         raise
