@@ -338,6 +338,7 @@ def main() -> int:
     as_wang = {"BUREAU_PASSWORD": PASSWORDS["wang"]}
     run("--user", "wang", "search", "数学试卷", env=as_wang)  # not cleared: not found
     # A name proves nothing: wang naming the administrator, with wang's password, is refused.
+    print("\n# wang names the administrator, signing in with wang's own password: refused")
     run("--user", ADMIN, "users", "list", env=as_wang, check=False)
     # Retention: old records come due; one is held for an audit, the rest are disposed of
     # by two administrators, and a destruction register is filed.
@@ -357,8 +358,11 @@ def main() -> int:
     )  # fmt: skip
     # Two persons: the approver signs in as herself; a wrong password is refused, and so is
     # the proposer approving their own list.
+    print("\n# li's name with another person's password: refused")
     run("--user", "li", "retention", "approve", list_id, env=as_wang, check=False)
+    print("\n# the proposer approving their own list: refused")
     run("retention", "approve", list_id, check=False)
+    print("\n# li, with her own password: approved")
     run("--user", "li", "retention", "approve", list_id, env={"BUREAU_PASSWORD": PASSWORDS["li"]})
     run("retention", "execute", list_id)
     run("show", "J042-WS·2012-D10-BGS-0001")
