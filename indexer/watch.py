@@ -53,6 +53,10 @@ class Tally:
         elif outcome.status == "rejected":
             self.rejected += 1
 
+    def taken(self) -> int:
+        """Inbox files dealt with so far: filed, found to be duplicates, or rejected."""
+        return self.filed + self.duplicates + self.rejected
+
     def to_json(self) -> dict[str, int]:
         return {
             "filed": self.filed,
@@ -83,12 +87,23 @@ class Watcher:
         self.tally = Tally()
 
     def run_once(self) -> Tally:
-        """Do all pending work: recover, reconcile, file the inbox, index; then return."""
+        """Do all pending work: recover, reconcile, file the inbox, index; then return.
+
+        Every file that has settled is filed, however long that takes; only for files still
+        being written does it wait, and then at most ONCE_PATIENCE settle periods (counted
+        from the last batch it filed) before it returns and reports them as waiting. A
+        batch of which nothing could be taken (a full disk, say) counts as waiting too.
+        """
         with self.dir.watch_lock():
             self._start()
-            give_up = time.monotonic() + ONCE_PATIENCE * self.settings.settle_seconds + 1
+            patience = ONCE_PATIENCE * self.settings.settle_seconds + 1
+            give_up = time.monotonic() + patience
             while True:
+                before = self.tally.taken()
                 wait = self._turn()
+                if wait == 0.0 and self.tally.taken() > before:
+                    give_up = time.monotonic() + patience  # work in hand never times out
+                    continue
                 if wait is None or time.monotonic() + wait > give_up:
                     break
                 time.sleep(wait)

@@ -10,6 +10,7 @@ run the command's entry point in the test's process (see tests/conftest.py).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import signal
@@ -17,10 +18,12 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from indexer import watch
 from tests.conftest import Bureau
 from tests.factories import make_docx, pdf_bytes
 
@@ -630,6 +633,24 @@ def test_a_200_mb_pdf_is_filed_and_indexed(
 
 
 @pytest.mark.slow
+def test_watch_once_files_every_settled_file_however_long_that_takes(
+    bureau: Bureau, monkeypatch: pytest.MonkeyPatch
+):
+    """`--once` gives up waiting only for files that have not settled yet: on a slow
+    machine (here a clock that jumps ten seconds at every look) every file that was ready
+    is still filed, batch after batch, and none is left waiting."""
+    count = watch.INBOX_BATCH * 2 + 7
+    for n in range(count):
+        drop_docx(inbox(bureau), f"n{n:03d}.docx", word(n))
+    ticks = itertools.count(0, 10)
+    clock = SimpleNamespace(monotonic=lambda: float(next(ticks)), sleep=time.sleep)
+    monkeypatch.setattr(watch, "time", clock)
+    done = bureau("watch", "--once", "--settle", "0", "--json")
+    assert done.code == 0, done.err
+    assert (done.json()["filed"], done.json()["waiting"]) == (count, 0)
+    assert waiting(bureau) == []
+
+
 def test_a_thousand_files_dropped_at_once_are_all_filed_and_indexed(
     bureau: Bureau, start_watcher: StartWatcher, tmp_path: Path
 ):
