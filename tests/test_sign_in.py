@@ -7,7 +7,12 @@ in the audit trail, when it is missing or wrong or the user is unknown.
 
 from __future__ import annotations
 
+import os
+import pty
+import select
 import sqlite3
+import sys
+import time
 
 import pytest
 
@@ -195,3 +200,39 @@ def test_restoring_needs_the_password_of_an_administrator_in_the_backup(bureau: 
     assert not target.exists()
     right = in_process(argv, bureau.env(), tmp_path)
     assert right.code == 0, right.err
+
+
+def _at_a_terminal(argv: list[str], env: dict[str, str], typed: list[str]) -> tuple[int, str]:
+    """Run `argv` with a pseudo-terminal as its controlling terminal, typing each line of
+    `typed` when a prompt ending in ': ' appears; (exit code, what the terminal showed)."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the terminal is its own
+        os.execve(sys.executable, [sys.executable, *argv], env)
+    shown, answers = b"", list(typed)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if answers and shown.rstrip(b"\r\n").endswith(b": "):
+            os.write(fd, answers.pop(0).encode() + b"\n")
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
+def test_at_a_terminal_the_password_is_asked_and_not_echoed(bureau: Bureau):
+    env = bureau.env(BUREAU_PASSWORD=None)
+    argv = ["-m", "bureau", "--home", str(bureau.root), "list"]
+    code, shown = _at_a_terminal(argv, env, [PASSWORD])
+    assert code == 0, shown
+    assert "Password for tester: " in shown and PASSWORD not in shown
+    code, shown = _at_a_terminal(argv, env, ["a wrong guess"])
+    assert code == 2 and "wrong password" in shown

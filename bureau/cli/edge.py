@@ -31,10 +31,13 @@ def actor(args: argparse.Namespace) -> Actor:
     proves it with their password (`$BUREAU_PASSWORD` or the terminal), with the home's
     passphrase from `$BUREAU_PASSPHRASE` or the terminal when a command needs it."""
     from bureau.cli import passwords
-    from bureau.services.session import Actor
+    from bureau.services.session import Actor, default_actor
     from seals.passphrase import get_passphrase
 
-    return Actor(args.user, get_passphrase, lambda: passwords.current(args.user))
+    def password() -> str:
+        return passwords.current(args.user or default_actor())
+
+    return Actor(args.user, get_passphrase, password)
 
 
 def open_home(args: argparse.Namespace) -> Archive:
