@@ -14,7 +14,7 @@ PasswordProvider = Callable[[], str]
 
 
 class SignInFailed(BadInput):
-    """Unknown user, disabled user, no password or a wrong one: one answer for all (exit 2)."""
+    """An unknown or disabled user, no password, or a wrong one (exit 2, one line)."""
 
 
 class People(OpenArchive):
@@ -31,9 +31,10 @@ class People(OpenArchive):
         """The acting user, once their password is checked (asked only if they have one).
 
         A user of a home from before passwords has none until an administrator sets it;
-        they act as before, and `without_password` says so. Any failure is recorded in
-        the audit trail before SignInFailed is raised: the same one line for an unknown
-        user, a disabled one, a missing password and a wrong one.
+        they act as before, and `without_password` says so. Every failure (an unknown or
+        disabled user, no password, a wrong one) is recorded in the audit trail before
+        SignInFailed is raised. The messages say which it was: this serves a person at
+        their own terminal; a front end open to a network answers all alike.
         """
         try:
             user = self.user
