@@ -441,3 +441,13 @@ def test_missing_libreoffice_says_how_to_install_it_and_uses_no_number(bureau, t
     assert result.code == 1 and "apt-get install libreoffice" in result.err
     assert len(result.err.strip().splitlines()) == 1
     assert bureau.json("numbers") == [] and bureau.json("list") == []
+
+
+def test_a_user_who_may_not_generate_is_told_so_first_even_when_sealing(bureau: Bureau):
+    bureau.ok("users", "add", "aud", "--role", "auditor", "--clearance", "internal")
+    result = bureau.fails(
+        2, "--user", "aud", "generate", "notice", "--data", sample("notice"),
+        "--dept", "BGS", "--pdf", "--sign",
+    )  # fmt: skip
+    assert "may not generate documents" in result.err
+    assert bureau.json("numbers") == []  # nothing was reserved

@@ -94,17 +94,13 @@ def cmd_templates_add(args: argparse.Namespace) -> int:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from bureau import text
-    from bureau.services import sealing
     from bureau.services.batch import generate_batch, write_errors
-    from bureau.services.generate import find_template, generate, load_data
+    from bureau.services.generate import generate, load_data, prepare
 
     if args.sign and not args.pdf:
         raise BadInput("--sign seals the PDF: give --pdf too")
     with open_home(args) as archive:
-        template = find_template(archive, args.template)
-        sealer = sealing.sealer(archive) if args.sign else None
-        if sealer:
-            sealer.material(args.dept, args.lang or archive.config.language)  # fail early
+        template, sealer = prepare(archive, args.template, args.dept, args.lang, args.sign)
         if args.data:
             data = load_data(args.data)
             result = generate(

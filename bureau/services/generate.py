@@ -27,6 +27,7 @@ from archive.retention.rules import Rule
 from archive.service import Archive
 from archive.vocab import classification as parse_classification
 from bureau.services import documents as filing
+from bureau.services import sealing
 from bureau.services.sealing import Sealer
 from generators import catalog, fields, render
 from generators.pdf import PdfConverter
@@ -247,6 +248,21 @@ class Generator:
         for path in (rendered.docx, rendered.pdf):
             if path:
                 path.unlink(missing_ok=True)
+
+
+def prepare(
+    archive: Archive, name: str, dept: str, lang: str | None, sign: bool
+) -> tuple[catalog.Template, Sealer | None]:
+    """What a generation needs, checked before any document is made: the permission to
+    generate, the template, and (with `sign`) the permission to seal and the department's
+    seal, loaded once for every document of a batch."""
+    archive.require("generate", "generate documents")
+    template = find_template(archive, name)
+    if not sign:
+        return template, None
+    found = sealing.sealer(archive)
+    found.material(dept, lang or archive.config.language)
+    return template, found
 
 
 def generate(
