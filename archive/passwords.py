@@ -42,7 +42,7 @@ def cost(setting: Any) -> Cost:
         raise HomeError(
             "password_hashing: give time_cost, memory_kib and parallelism (whole numbers)"
         )
-    values = {k: setting[k] for k in setting}
+    values = dict(setting)
     if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values.values()):
         raise HomeError("password_hashing: time_cost, memory_kib and parallelism must be >= 1")
     found = Cost(**values)

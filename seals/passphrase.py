@@ -37,7 +37,7 @@ def get_passphrase(confirm: bool = False, prompt_only: bool = False) -> bytes:
     from_env = None if prompt_only else os.environ.get(ENV_VAR)
     if from_env is not None:
         return _checked(from_env)
-    if not _interactive():
+    if not at_terminal():
         raise PassphraseRequired(f"a passphrase is needed: set ${ENV_VAR} or run interactively")
     first = getpass.getpass("New passphrase: " if confirm else "Passphrase: ")
     if confirm:
@@ -47,7 +47,8 @@ def get_passphrase(confirm: bool = False, prompt_only: bool = False) -> bytes:
     return _checked(first)
 
 
-def _interactive() -> bool:
+def at_terminal() -> bool:
+    """Whether a person can answer a prompt (stdin is a terminal)."""
     try:
         return sys.stdin is not None and sys.stdin.isatty()
     except (ValueError, OSError):  # closed or detached stdin

@@ -236,3 +236,18 @@ def test_at_a_terminal_the_password_is_asked_and_not_echoed(bureau: Bureau):
     assert "Password for tester: " in shown and PASSWORD not in shown
     code, shown = _at_a_terminal(argv, env, ["a wrong guess"])
     assert code == 2 and "wrong password" in shown
+
+
+@pytest.mark.parametrize(
+    "setting",
+    ["{time_cost: 0, memory_kib: 1024, parallelism: 1}", "{memory_kib: lots}", "[1, 2]"],
+)
+def test_a_bad_password_hashing_setting_is_named_and_nothing_is_done(bureau: Bureau, setting):
+    config = bureau.root / "config.yaml"
+    text = config.read_text(encoding="utf-8").replace(
+        "password_hashing: {time_cost: 1, memory_kib: 1024, parallelism: 1}",
+        f"password_hashing: {setting}",
+    )
+    config.write_text(text, encoding="utf-8")
+    result = bureau.fails(2, "users", "add", "x2", "--role", "auditor", "--clearance", "public")
+    assert result.err.startswith("bureau: error: password_hashing:")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import getpass
 import os
-import sys
 
 from archive.errors import BadInput
+from seals.passphrase import at_terminal
 
 PASSWORD = "BUREAU_PASSWORD"
 NEW_PASSWORD = "BUREAU_NEW_PASSWORD"
@@ -22,7 +22,7 @@ def current(user: str | None = None) -> str:
     value = os.environ.get(PASSWORD)
     if value is not None:
         return value
-    if not _interactive():
+    if not at_terminal():
         raise BadInput(f"a password is needed: set ${PASSWORD} or run at a terminal")
     return getpass.getpass(f"Password for {user}: " if user else "Password: ")
 
@@ -32,16 +32,9 @@ def new(whose: str) -> str:
     value = os.environ.get(NEW_PASSWORD)
     if value is not None:
         return value
-    if not _interactive():
+    if not at_terminal():
         raise BadInput(f"a new password is needed: set ${NEW_PASSWORD} or run at a terminal")
     first = getpass.getpass(f"New password for {whose}: ")
     if first != getpass.getpass("Repeat the new password: "):
         raise BadInput("the two passwords differ: nothing was changed")
     return first
-
-
-def _interactive() -> bool:
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (ValueError, OSError):
-        return False

@@ -56,14 +56,14 @@ def test_without_a_terminal_it_says_what_to_do() -> None:
 
 def test_terminal_prompt_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BUREAU_PASSPHRASE", raising=False)
-    monkeypatch.setattr(passphrase, "_interactive", lambda: True)
+    monkeypatch.setattr(passphrase, "at_terminal", lambda: True)
     monkeypatch.setattr(passphrase.getpass, "getpass", lambda prompt: "typed")
     assert get_passphrase() == b"typed"
 
 
 def test_confirmation_mismatch_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BUREAU_PASSPHRASE", raising=False)
-    monkeypatch.setattr(passphrase, "_interactive", lambda: True)
+    monkeypatch.setattr(passphrase, "at_terminal", lambda: True)
     answers = iter(["first", "second"])
     monkeypatch.setattr(passphrase.getpass, "getpass", lambda prompt: next(answers))
     with pytest.raises(PassphraseMismatch):
@@ -72,14 +72,14 @@ def test_confirmation_mismatch_is_refused(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_confirmation_match_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BUREAU_PASSPHRASE", raising=False)
-    monkeypatch.setattr(passphrase, "_interactive", lambda: True)
+    monkeypatch.setattr(passphrase, "at_terminal", lambda: True)
     monkeypatch.setattr(passphrase.getpass, "getpass", lambda prompt: "same")
     assert get_passphrase(confirm=True) == b"same"
 
 
 def test_empty_typed_passphrase_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BUREAU_PASSPHRASE", raising=False)
-    monkeypatch.setattr(passphrase, "_interactive", lambda: True)
+    monkeypatch.setattr(passphrase, "at_terminal", lambda: True)
     monkeypatch.setattr(passphrase.getpass, "getpass", lambda prompt: "")
     with pytest.raises(EmptyPassphrase):
         get_passphrase()
@@ -87,6 +87,6 @@ def test_empty_typed_passphrase_is_refused(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_no_terminal_in_process_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BUREAU_PASSPHRASE", raising=False)
-    monkeypatch.setattr(passphrase, "_interactive", lambda: False)
+    monkeypatch.setattr(passphrase, "at_terminal", lambda: False)
     with pytest.raises(PassphraseRequired):
         get_passphrase()
