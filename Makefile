@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
-APT_PACKAGES := libreoffice-writer-nogui fonts-noto-cjk poppler-utils
+APT_PACKAGES := libreoffice-writer-nogui fonts-noto-cjk poppler-utils chromium
 
 .PHONY: setup system-packages lock demo test lint format bench clean
 
@@ -26,10 +26,13 @@ lock: $(STAMP)
 	$(BIN)/uv sync --frozen --inexact --extra dev
 	@echo "uv.lock updated: run 'make test' before committing it"
 
-# Installs what pip cannot: LibreOffice (DOCX -> PDF) and CJK fonts. Needs root and apt;
+# Installs what pip cannot: LibreOffice (DOCX -> PDF), CJK fonts, and Chromium for the
+# browser tests (Playwright drives /usr/bin/chromium; it never downloads a browser).
+# Needs root and apt;
 # elsewhere it says what is missing and carries on (the tests will then say it too).
 system-packages:
 	@if command -v soffice >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1 \
+		&& command -v chromium >/dev/null 2>&1 \
 		&& fc-list 2>/dev/null | grep -qi 'Noto Serif CJK'; then \
 		echo "system packages: present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
