@@ -9,6 +9,7 @@ argon2-cffi's, the low-memory profile of RFC 9106 (64 MiB, 3 passes).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,3 +81,10 @@ def outdated(encoded: str, at: Cost) -> bool:
         return at.hasher().check_needs_rehash(encoded)
     except (InvalidHashError, ValueError):
         return True
+
+
+def stamp(encoded: str | None) -> str:
+    """A short fingerprint of a user's stored hash. A signed-in session keeps the stamp it
+    was opened with; any change of the password (re-hashing included) changes it, and so
+    ends every session opened before, in every process, without a list of sessions."""
+    return hashlib.sha256((encoded or "").encode()).hexdigest()[:32]

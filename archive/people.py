@@ -27,14 +27,17 @@ class People(OpenArchive):
         """What a new password hash costs in this home (`password_hashing` in its config)."""
         return passwords.cost(self.config.extra.get("password_hashing"))
 
-    def authenticate(self, password: PasswordProvider, via: str = "cli") -> access.User:
+    def authenticate(
+        self, password: PasswordProvider, via: str = "cli", required: bool = False
+    ) -> access.User:
         """The acting user, once their password is checked (asked only if they have one).
 
         A user of a home from before passwords has none until an administrator sets it;
         they act as before, and `without_password` says so. Every failure (an unknown or
         disabled user, no password, a wrong one) is recorded in the audit trail before
         SignInFailed is raised. The messages say which it was: this serves a person at
-        their own terminal; a front end open to a network answers all alike.
+        their own terminal; a front end open to a network answers all alike. With
+        `required`, a user without a password is refused too.
         """
         try:
             user = self.user
@@ -42,6 +45,9 @@ class People(OpenArchive):
             self._record_failure(via, str(exc))
             raise SignInFailed(f"cannot sign in as {self.actor!r}: {exc}") from None
         if user.password_hash is None:
+            if required:  # a network front end admits nobody without a password
+                self._record_failure(via, "the user has no password")
+                raise SignInFailed(f"cannot sign in as {self.actor!r}: no password is set")
             self.without_password = True
             return user
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -18,12 +19,37 @@ from archive import audit, crypto, states
 from archive.errors import BadInput, IntegrityError
 from archive.filing import content_aad, text_aad
 from archive.items import Item, StoredFile
-from archive.keys import KeyRing, WrongPassphrase
+from archive.keys import MASTER_FILE, KeyRing, WrongPassphrase
 from archive.store import BlobStore
 
 PassphraseProvider = Callable[[], bytes]
 HIDDEN_TITLE = "[encrypted: the passphrase is needed to show it]"
 REFUSED_TITLE = "[encrypted: not shown, its record was changed outside the program]"
+
+
+class HeldKeys:
+    """The passphrase a long-running server was started with, held in memory only, and
+    the master key ring it unlocks. Unlocking costs a deliberately slow scrypt; a server
+    unlocks once and reuses the ring for every request until keys/master.json changes
+    (a rotation or a new passphrase from the command line), when it unlocks it afresh."""
+
+    def __init__(self, passphrase: bytes) -> None:
+        self._secret = passphrase
+        self._lock = threading.Lock()
+        self._held: tuple[Path, tuple[int, int, int], KeyRing] | None = None
+
+    def __call__(self) -> bytes:
+        return self._secret
+
+    def ring(self, keys_dir: Path) -> KeyRing:
+        """The unlocked ring of `keys_dir` (WrongPassphrase if the passphrase is wrong)."""
+        path = keys_dir / MASTER_FILE
+        with self._lock:
+            info = path.stat()
+            version = (info.st_ino, info.st_mtime_ns, info.st_size)
+            if self._held is None or self._held[:2] != (keys_dir, version):
+                self._held = (keys_dir, version, KeyRing.unlock(keys_dir, self._secret))
+            return self._held[2]
 
 
 class Vault:
@@ -47,7 +73,9 @@ class Vault:
             if self.passphrase is None:
                 raise BadInput("classified content needs the passphrase: set $BUREAU_PASSPHRASE")
             secret = self.secret()
-            if KeyRing.exists(self.keys_dir):
+            if isinstance(self.passphrase, HeldKeys) and KeyRing.exists(self.keys_dir):
+                self._ring = self.passphrase.ring(self.keys_dir)
+            elif KeyRing.exists(self.keys_dir):
                 self._ring = KeyRing.unlock(self.keys_dir, secret)
             else:
                 self._refuse_new_key_over_encrypted_items()

@@ -19,7 +19,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from archive.errors import BureauError
-from bureau.cli import admin, backups, documents, finding, generation, retention, seals
+from bureau.cli import (
+    admin,
+    backups,
+    documents,
+    finding,
+    generation,
+    retention,
+    seals,
+    serving,
+)
 from bureau.cli.edge import Parser
 
 
@@ -44,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         admin.register_people,
         retention.register_classification,
         admin.register_upkeep,
+        serving.register,
     ):
         register(commands)
     return parser

@@ -1,0 +1,59 @@
+"""`bureau serve`: the web interface on the data home."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "serve",
+        help="serve the web interface for secretaries, archivists, auditors and administrators",
+        description=(
+            "Serve the web interface on the data home. The home's passphrase is asked once "
+            "at start ($BUREAU_PASSPHRASE when scripted) and held in memory only; every "
+            "visitor signs in with their own user name and password."
+        ),
+    )
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    p.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    p.add_argument(
+        "--secure-cookies",
+        action="store_true",
+        help="mark the session cookie Secure (behind HTTPS, e.g. a reverse proxy)",
+    )
+    p.set_defaults(handler=cmd_serve)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from archive.errors import BadInput
+    from bureau.services import signin
+    from bureau.web.app import create_app
+    from bureau.web.pages import Server
+    from bureau.web.sessions import Sessions
+    from seals.passphrase import get_passphrase
+
+    if not 0 < args.port < 65536:
+        raise BadInput(f"--port {args.port}: give a port from 1 to 65535")
+    root = args.home
+    keys = signin.unlock(root, get_passphrase())
+    server = Server(str(_home_root(root)), keys, Sessions(), signin.Throttle(), args.secure_cookies)
+    app = create_app(server)
+    print(
+        f"bureau: serving {server.root} at http://{args.host}:{args.port}/ (Ctrl-C stops)",
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    return 0
+
+
+def _home_root(root: str | None):
+    from bureau.services.session import locate
+
+    return locate(root).root

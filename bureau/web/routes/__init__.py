@@ -1,0 +1,2 @@
+"""The routes of each area of the interface: account (sign-in, language, password),
+secretary, archivist, auditor and admin (see bureau/web/app.py's AREAS)."""

@@ -1,0 +1,1 @@
+"""The interface's words, one module per area (see bureau/web/i18n.py)."""

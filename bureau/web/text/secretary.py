@@ -1,0 +1,3 @@
+"""The secretary's pages' words: key -> (中文, English)."""
+
+TEXT: dict[str, tuple[str, str]] = {}
