@@ -22,7 +22,7 @@ from archive.errors import BadInput, BureauError, IntegrityError, NotFound
 from bureau.web import pages
 from bureau.web.pages import CsrfRefused, NotSignedIn, Server
 
-AREAS = ("account", "secretary", "archivist", "auditor", "admin")
+AREAS = ("account", "secretary", "archivist", "keeping", "auditor", "admin")
 COOKIE = "bureau_session"
 
 HEADERS = {

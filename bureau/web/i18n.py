@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import import_module
 
-AREAS = ("common", "secretary", "archivist", "auditor", "admin")
+AREAS = ("common", "secretary", "archivist", "keeping", "auditor", "admin")
 LANGUAGES = {"zh": 0, "en": 1}
 DEFAULT = "zh"
 

@@ -1,2 +1,3 @@
 """The routes of each area of the interface: account (sign-in, language, password),
-secretary, archivist, auditor and admin (see bureau/web/app.py's AREAS)."""
+secretary, archivist, keeping (retention, disposal, backups), auditor and admin (see
+bureau/web/app.py's AREAS)."""

@@ -1,4 +1,4 @@
-"""The archivist's pages."""
+"""The archivist's pages: search, items and their downloads, the inbox."""
 
 from __future__ import annotations
 

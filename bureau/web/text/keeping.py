@@ -1,0 +1,3 @@
+"""The keeping pages' words (retention, disposal, backups): key -> (中文, English)."""
+
+TEXT: dict[str, tuple[str, str]] = {}
