@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from archive import filememo
 
 
@@ -51,10 +53,8 @@ def test_a_failure_is_not_remembered(tmp_path: Path):
             raise outcome
         return outcome
 
-    try:
+    with pytest.raises(ValueError):
         filememo.remembered("t", source, [source], parse)
-    except ValueError:
-        pass
     assert filememo.remembered("t", source, [source], parse) == "good"
 
 
