@@ -12,10 +12,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from archive.errors import BadInput
+from archive.access import Forbidden
+from archive.errors import BadInput, NotFound
 from archive.filing import parse_date
 from archive.people import SignInFailed
-from bureau.services import approval, disposal, retention
+from bureau.services import approval, disposal, retention, signin
 from bureau.web import pages
 
 router = APIRouter()
@@ -49,11 +50,20 @@ def list_page(request: Request, list_id: str) -> Response:
 @router.post("/disposal/{list_id}/approve")
 def approve(request: Request, list_id: str, form: pages.Posted) -> Response:
     password = pages.text(form, "password")
+    here = pages.server(request)
+    name = pages.identity(request).name
+    address = request.client.host if request.client else "unknown"
     try:
+        here.throttle.check(name, address)  # a password guessed here counts as at sign-in
         with pages.acting(request) as archive:
             approval.approve_confirmed(archive, list_id, password)
+    except signin.TooManyAttempts:
+        return _list_page(request, list_id, error="login.throttled", status=429)
     except SignInFailed:
+        here.throttle.failed(name, address)
         return _list_page(request, list_id, error="keep.approve.wrong_password", status=403)
+    except (Forbidden, NotFound):
+        raise  # the error pages (403, 404) say it
     except BadInput as exc:  # the proposer, a list not proposed, an item put on hold
         return _list_page(request, list_id, message=str(exc), status=400)
     pages.flash(request, "keep.approve.done")
@@ -65,6 +75,8 @@ def cancel(request: Request, list_id: str, form: pages.Posted) -> Response:
     try:
         with pages.acting(request) as archive:
             retention.cancel(archive, list_id)
+    except (Forbidden, NotFound):
+        raise  # the error pages (403, 404) say it
     except BadInput as exc:
         return _list_page(request, list_id, message=str(exc), status=400)
     pages.flash(request, "keep.cancel.done")
@@ -85,6 +97,8 @@ def execute(request: Request, list_id: str, form: pages.Posted) -> Response:
     try:
         with pages.acting(request) as archive:
             done = disposal.execute(archive, list_id)
+    except (Forbidden, NotFound):
+        raise  # the error pages (403, 404) say it
     except BadInput as exc:  # not approved, an item put on hold since
         return _list_page(request, list_id, message=str(exc), status=400)
     return pages.render(request, "disposal_done.html", title="keep.execute.done_title", done=done)
