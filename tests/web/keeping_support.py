@@ -17,7 +17,12 @@ HOSTILE = "<script>alert(1)</script>"
 
 
 def file_old(
-    web: Web, title: str, year: int = 2000, kind: str = "letter", dept: str = "BGS"
+    web: Web,
+    title: str,
+    year: int = 2000,
+    kind: str = "letter",
+    dept: str = "BGS",
+    classification: str = "internal",
 ) -> dict:
     """`bureau file` of a DOCX dated 5 May `year`; its item JSON. A letter (WS-GEN-12, D10,
     destroyed when due) of 2000 was due on 2011-01-01; an audit report (JCK, WS-FIN-06, D30)
@@ -27,7 +32,18 @@ def file_old(
     name = hashlib.sha256(title.encode()).hexdigest()[:16]
     doc = make_docx(folder / f"{name}.docx", text=f"The text of {title}.", title=title)
     return web.bureau.json(
-        "file", doc, "--kind", kind, "--dept", dept, "--date", f"{year}-05-05", "--title", title
+        "file",
+        doc,
+        "--kind",
+        kind,
+        "--dept",
+        dept,
+        "--date",
+        f"{year}-05-05",
+        "--title",
+        title,
+        "--classification",
+        classification,
     )
 
 

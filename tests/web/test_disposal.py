@@ -196,3 +196,13 @@ def test_guessing_the_approval_password_is_slowed_down_like_a_sign_in(web: Web):
     throttled = visitor.submit(f"/disposal/{list_id}/approve", {"password": PASSWORD})
     assert throttled.status_code == 429 and "登录失败次数过多" in throttled.text
     assert status_of(web, list_id) == "proposed"
+
+
+def test_items_above_the_readers_clearance_are_counted_not_shown(web: Web):
+    file_old(web, "Letter of 2000")
+    file_old(web, "Top secret letter", 2001, classification="top-secret")
+    list_id = proposed_by(web, "tester")  # cleared for top-secret: both are on the list
+    assert "Top secret letter" in web.signed_in("tester").get(f"/disposal/{list_id}").text
+    page = web.signed_in("arc").get(f"/disposal/{list_id}")  # cleared for secret
+    assert "Letter of 2000" in page.text and "Top secret letter" not in page.text
+    assert "清册中的档案（2 件）" in page.text and "另有 1 件档案超出您的查看权限" in page.text

@@ -9,6 +9,8 @@ page tells them why.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -16,7 +18,7 @@ from archive.access import Forbidden
 from archive.errors import BadInput, NotFound
 from archive.filing import parse_date
 from archive.people import SignInFailed
-from bureau.services import approval, disposal, retention, signin
+from bureau.services import approval, disposal, disposal_view, retention, signin
 from bureau.web import pages
 
 router = APIRouter()
@@ -26,8 +28,11 @@ router = APIRouter()
 def lists_page(request: Request) -> Response:
     with pages.acting(request) as archive:
         found = retention.disposal_lists(archive)
+        today = datetime.now(archive.config.tz).date()
     found.reverse()  # the newest first
-    return pages.render(request, "disposal.html", title="keep.disposal.title", lists=found)
+    return pages.render(
+        request, "disposal.html", title="keep.disposal.title", lists=found, today=today
+    )
 
 
 @router.post("/disposal")
@@ -86,8 +91,14 @@ def cancel(request: Request, list_id: str, form: pages.Posted) -> Response:
 @router.get("/disposal/{list_id}/execute")
 def execute_page(request: Request, list_id: str) -> Response:
     with pages.acting(request) as archive:
-        found = retention.disposal_list(archive, list_id)
-    return pages.render(request, "disposal_execute.html", title="keep.execute.title", found=found)
+        shown = disposal_view.one(archive, list_id)
+    return pages.render(
+        request,
+        "disposal_execute.html",
+        title="keep.execute.title",
+        found=shown.disposal,
+        hidden=shown.hidden,
+    )
 
 
 @router.post("/disposal/{list_id}/execute")
@@ -97,24 +108,33 @@ def execute(request: Request, list_id: str, form: pages.Posted) -> Response:
     try:
         with pages.acting(request) as archive:
             done = disposal.execute(archive, list_id)
+            shown = disposal_view.seen(archive, done.disposal)
     except (Forbidden, NotFound):
         raise  # the error pages (403, 404) say it
     except BadInput as exc:  # not approved, an item put on hold since
         return _list_page(request, list_id, message=str(exc), status=400)
-    return pages.render(request, "disposal_done.html", title="keep.execute.done_title", done=done)
+    return pages.render(
+        request,
+        "disposal_done.html",
+        title="keep.execute.done_title",
+        done=done,
+        found=shown.disposal,
+        hidden=shown.hidden,
+    )
 
 
 def _list_page(
     request: Request, list_id: str, error: str | None = None, message: str = "", status: int = 200
 ) -> Response:
     with pages.acting(request) as archive:
-        found = retention.disposal_list(archive, list_id)
+        shown = disposal_view.one(archive, list_id)
     return pages.render(
         request,
         "disposal_list.html",
         status,
         title="keep.list.title",
-        found=found,
+        found=shown.disposal,
+        hidden=shown.hidden,
         error=error,
         message=message,
     )

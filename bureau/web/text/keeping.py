@@ -98,6 +98,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "keep.list.executed_by": ("{who} 于 {when} 执行", "Executed by {who} on {when}"),
     "keep.list.register": ("销毁登记表：{code}", "Destruction register: {code}"),
     "keep.list.items": ("清册中的档案（{n} 件）", "Items on the list ({n})"),
+    "keep.list.hidden": (
+        "另有 {n} 件档案超出您的查看权限，未列出。",
+        "{n} more item(s) on the list are beyond what you may see and are not shown.",
+    ),
     "keep.list.disposed": ("已销毁", "disposed"),
     "keep.list.own": (
         "此清册由您提出，须由另一名管理员批准。",
