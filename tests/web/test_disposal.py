@@ -206,3 +206,14 @@ def test_items_above_the_readers_clearance_are_counted_not_shown(web: Web):
     page = web.signed_in("arc").get(f"/disposal/{list_id}")  # cleared for secret
     assert "Letter of 2000" in page.text and "Top secret letter" not in page.text
     assert "清册中的档案（2 件）" in page.text and "另有 1 件档案超出您的查看权限" in page.text
+
+
+def test_every_disposal_form_without_the_csrf_token_is_refused(web: Web):
+    file_old(web, "Letter of 2000")
+    list_id = proposed_by(web)
+    visitor = web.signed_in("tester")
+    for path in ("/disposal", f"/disposal/{list_id}/cancel", f"/disposal/{list_id}/execute"):
+        answer = visitor.post(path, data={"as_of": TODAY.isoformat(), "confirm": list_id})
+        assert answer.status_code == 403, path
+    assert len(web.bureau.json("retention", "lists")) == 1
+    assert status_of(web, list_id) == "proposed"

@@ -166,3 +166,20 @@ def test_a_review_of_an_item_that_ends_in_destruction_is_refused(web: Web):
         "/retention/review", {"ref": old["id"], "decision": "dispose"}
     )
     assert page.status_code == 400 and "not review" in page.text
+
+
+def test_release_and_review_without_the_csrf_token_are_refused(web: Web):
+    item = file_old(web, "Audit", 1990, kind="audit", dept="JCK")
+    web.bureau.ok("retention", "hold", item["id"], "--reason", "an inquiry")
+    visitor = web.signed_in("arc")
+    assert visitor.post("/retention/release", data={"ref": item["id"]}).status_code == 403
+    review = {"ref": item["id"], "decision": "dispose"}
+    assert visitor.post("/retention/review", data=review).status_code == 403
+    assert web.bureau.json("show", item["id"])["holds"] != []
+    assert audit_actions(web, "review") == []
+
+
+def test_a_hostile_day_is_refused_and_shown_as_text(web: Web):
+    page = web.signed_in("arc").get("/retention", params={"as_of": HOSTILE})
+    assert page.status_code == 400
+    assert HOSTILE not in page.text and "&lt;script&gt;" in page.text
