@@ -17,8 +17,8 @@ from fastapi.responses import Response
 from archive.access import Forbidden
 from archive.errors import BadInput, NotFound
 from archive.filing import parse_date
-from archive.people import SignInFailed
 from bureau.services import approval, disposal, disposal_view, retention, signin
+from bureau.services.signin import SignInFailed
 from bureau.web import pages
 
 router = APIRouter()
