@@ -9,7 +9,9 @@ suffix its content shows, which is what the batch reader goes by.
 from __future__ import annotations
 
 import codecs
+import csv
 import io
+import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +56,27 @@ def suffix_of(content: bytes) -> str:
     if "\x00" in text:
         raise NotASheet("binary data, not a CSV file")
     return ".csv"
+
+
+def example_sheet(template: Template) -> bytes:
+    """A CSV to start a batch from: the header naming every field of `template`, and one
+    row of its examples written as a batch cell reads them (a list's items separated by
+    semicolons, a table as JSON). UTF-8 with a BOM, so that Excel shows Chinese."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([field.name for field in template.fields])
+    writer.writerow([_cell(field.to_json()["example"]) for field in template.fields])
+    return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
+
+
+def _cell(example: object) -> str:
+    if example is None:
+        return ""
+    if isinstance(example, list) and all(isinstance(v, str) for v in example):
+        return "; ".join(example)
+    if isinstance(example, list | dict):
+        return json.dumps(example, ensure_ascii=False)
+    return str(example)
 
 
 def count_rows(path: Path) -> int:

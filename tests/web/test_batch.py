@@ -8,6 +8,7 @@ import csv
 import io
 import re
 
+import pytest
 from openpyxl import Workbook
 
 from tests.factories import make_docx
@@ -181,3 +182,42 @@ def test_a_sheet_with_no_header_or_no_rows_is_refused_by_its_name(web: Web):
         answer = start(visitor, content, "mine.csv")
         assert answer.status_code == 400 and why in answer.text
         assert "mine.csv" in answer.text and "bureau-batch-" not in answer.text
+
+
+def test_a_templates_example_sheet_names_its_fields_and_makes_a_document(web: Web):
+    visitor = web.signed_in("tester")
+    assert 'href="/generate/budget/example.csv"' in visitor.get("/batch").text
+    sheet = visitor.get("/generate/budget/example.csv")
+    assert sheet.status_code == 200 and sheet.headers["content-type"].startswith("text/csv")
+    header, example = csv.reader(io.StringIO(sheet.content.decode("utf-8-sig")))
+    assert header == ["year", "department_name", "items", "notes"]
+    assert example[2].startswith('[{"category": "基本支出"')  # a table as JSON
+    path = started(visitor, sheet.content, "budget.csv", template="budget", dept="JCK")
+    assert visitor.get(path + "/status").json()["generated"] == 1
+
+
+def test_an_example_sheet_is_refused_to_those_who_may_not_generate(web: Web):
+    assert web.signed_in("aud").get("/generate/notice/example.csv").status_code == 403
+
+
+@pytest.mark.slow
+def test_a_sealed_pdf_batch_shows_its_progress_while_it_runs(web: Web):
+    visitor = web.signed_in("sec")
+    sheet = notice_sheet("关于甲的通知", "关于乙的通知", "关于丙的通知")
+    answer = start(visitor, sheet, pdf="on", seal="on")
+    path = answer.headers["location"]
+    running = visitor.get(path).text  # LibreOffice takes seconds to start
+    assert '<noscript><meta http-equiv="refresh"' in running
+    assert 'data-state="running"' in running and 'max="3"' in running
+    assert wait_for(visitor, path)["generated"] == 3
+    filed = web.bureau.json("list")
+    assert len(filed) == 3
+    assert all(item["sealed"] and item["renditions"] == ["pdf", "docx"] for item in filed)
+
+
+def test_all_or_nothing_makes_nothing_when_a_row_is_bad(web: Web):
+    visitor = web.signed_in("sec")
+    path = started(visitor, notice_sheet("关于甲的通知", ""), all_or_nothing="on")
+    status = visitor.get(path + "/status").json()
+    assert status["state"] == "finished" and status["generated"] == 0 and status["failed"] == 1
+    assert web.bureau.json("list") == [] and web.bureau.json("numbers") == []

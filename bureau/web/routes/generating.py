@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 
 from archive.access import Forbidden
 from archive.errors import BadInput, BureauError, NotFound
-from bureau.services import documents, drafting
+from bureau.services import batch_sheets, documents, drafting
 from bureau.services.drafting import Choices
 from bureau.web import pages
 from bureau.web.i18n import catalog, translator
@@ -53,6 +53,18 @@ def download(request: Request, item_id: str, rendition: str) -> Response:
         content,
         media_type=stored.media_type or "application/octet-stream",
         headers={"Content-Disposition": attachment(stored.name)},
+    )
+
+
+@router.get("/generate/{name}/example.csv")
+def example_sheet(request: Request, name: str) -> Response:
+    """A sheet to start a batch of `name` from: its columns and a row of examples."""
+    with pages.acting(request) as archive:
+        found = drafting.choices_for(archive, name)
+    return Response(
+        batch_sheets.example_sheet(found.template),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": attachment(f"{name}.csv")},
     )
 
 

@@ -161,6 +161,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "列表字段用分号分隔；表格字段填写 JSON。",
         "Separate a list's items with semicolons; write a table as JSON.",
     ),
+    "batch.examples": (
+        "表格样例（第一行为字段名，第二行为示例）：",
+        "Example sheets (the field names, then a row of examples):",
+    ),
     "batch.own_level": ("按模板默认", "The template's own"),
     "batch.all_or_nothing": (
         "任一行有误则全部不生成",
