@@ -280,3 +280,21 @@ def test_generating_with_the_seal_files_the_sealed_pdf_and_the_docx(web: Web):
     pdf = visitor.get(f"/generate/items/{item_id}/pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert PdfReader(io.BytesIO(pdf.content)).get_fields() is not None  # the seal's signature
+
+
+def test_a_hostile_value_comes_back_escaped_when_the_form_is_shown_again(web: Web):
+    hostile = '"><script>alert(1)</script>'
+    form = notice_form(**{"field.title": hostile, "field.body": "", "action": "generate"})
+    answer = web.signed_in("sec").submit("/generate/notice", form)
+    assert answer.status_code == 400
+    assert "<script>alert(1)</script>" not in answer.text
+    assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in answer.text
+
+
+def test_the_secretarys_pages_have_no_inline_script_or_style(web: Web):
+    visitor = web.signed_in("tester")
+    for path in ("/generate", "/generate/budget", "/batch"):
+        page = visitor.get(path).text
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page), path
+        assert " style=" not in page and "<style" not in page, path
+        assert not re.search(r"\son[a-z]+=", page), path

@@ -22,7 +22,7 @@ from generators.fields import FieldError
 
 PREFIX = "field."
 TABLE_ROWS = 3  # empty rows a new table offers (secretary.js adds more)
-LONG_TEXT = 200  # text fields allowing more characters than this get a text area
+LONG_TEXT = 300  # text fields allowing more characters than this get a text area
 _CELL = re.compile(r"^(\w+)\[(\d+)\]\.(\w+)$")
 _ITEM = re.compile(r"^(\w+)\[(\d+)\]$")
 _WORDS = catalog()
@@ -173,18 +173,20 @@ def inputs(
             rows = list(values.get(declared.name) or [])
             rows += [{}] * max(0, TABLE_ROWS - len(rows))
             shown.rows = [
-                [
-                    Cell(
-                        cell := f"{name}.{index}.{c.name}",
-                        c,
-                        row.get(c.name, ""),
-                        errors.get(cell, ""),
-                    )
-                    for c in declared.columns
-                ]
-                for index, row in enumerate(rows)
+                _cells(declared, name, index, row, errors) for index, row in enumerate(rows)
             ]
         else:
             shown.value = str(values.get(declared.name) or "")
         drawn.append(shown)
     return drawn
+
+
+def _cells(
+    declared: Field, name: str, index: int, row: dict[str, str], errors: dict[str, str]
+) -> list[Cell]:
+    """The inputs of row `index` (from 0) of the table `declared`, named `name`."""
+    cells = []
+    for column in declared.columns:
+        cell = f"{name}.{index}.{column.name}"
+        cells.append(Cell(cell, column, row.get(column.name, ""), errors.get(cell, "")))
+    return cells
