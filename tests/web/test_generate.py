@@ -298,3 +298,10 @@ def test_the_secretarys_pages_have_no_inline_script_or_style(web: Web):
         assert not re.search(r"<script(?![^>]*\bsrc=)", page), path
         assert " style=" not in page and "<style" not in page, path
         assert not re.search(r"\son[a-z]+=", page), path
+
+
+def test_a_preview_with_a_missing_field_shows_the_form_with_the_error(web: Web):
+    form = notice_form(**{"field.body": "", "action": "preview"})
+    answer = web.signed_in("sec").submit("/generate/notice", form)
+    assert answer.status_code == 400 and answer.headers["content-type"].startswith("text/html")
+    assert re.search(r'id="error-field.body">此项必填', answer.text)

@@ -189,6 +189,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "batch.row": ("行号", "Row"),
     "batch.field": ("字段", "Field"),
     "batch.reason": ("原因", "Reason"),
+    "batch.more_failures": (
+        "另有 {n} 条未列出，详见出错报告。",
+        "and {n} more, listed in the row-error report",
+    ),
     "batch.made": ("已生成的公文", "Documents made"),
     "batch.more": ("另有 {n} 份未列出", "and {n} more, not listed"),
     "batch.again": ("再上传一批", "Upload another batch"),
