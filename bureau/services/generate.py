@@ -169,7 +169,7 @@ class Generator:
                 "date": day.isoformat(),
                 "classification": job.classification,
                 "retention": category.retention,
-                "doc_no": doc_no,
+                "doc_no": number.doc_no if number else "",  # never a draft's placeholder
                 "template": job.template.name,
             }
         )
