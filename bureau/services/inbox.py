@@ -8,8 +8,9 @@ writes each rejection beside `NAME.reason.txt`).
 
 from __future__ import annotations
 
+import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from indexer.watch import Tally
 
 MAX_REASON = 4000  # characters of a reason file shown (the watcher writes one line)
 MAX_LISTED = 1000  # files listed per folder: a folder fuller than this says so
+NAMED_ITEM = re.compile(r"\(id ([0-9A-HJKMNP-TV-Z]{26})\b")  # in a duplicate's note
+UNSEEN_DUPLICATE = "a copy of an item already in the archive"
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,27 @@ def contents(archive: Archive) -> InboxContents:
     return InboxContents(
         waiting=_listing(folder, tz, with_reasons=False),
         rejected=_listing(folder / REJECTED, tz, with_reasons=True),
-        duplicates=_listing(folder / DUPLICATES, tz, with_reasons=True),
+        duplicates=_unseen_left_out(archive, _listing(folder / DUPLICATES, tz, with_reasons=True)),
     )
+
+
+def _unseen_left_out(archive: Archive, folder: Folder) -> Folder:
+    """The duplicates' notes, less what they say of items the user may not see.
+
+    The watcher's note names the item a dropped file duplicates (its code, id and title),
+    as its own user could see it; a user of a lower clearance is told only that it is a
+    copy of a filed item, which the watcher did not file.
+    """
+    named = {f.name: NAMED_ITEM.search(f.reason) for f in folder.files}
+    ids = [m.group(1) for m in named.values() if m]
+    visible = set(archive.visible_ids(ids)) if ids else set()
+    files = [
+        f
+        if (m := named[f.name]) is None or m.group(1) in visible
+        else replace(f, reason=UNSEEN_DUPLICATE)
+        for f in folder.files
+    ]
+    return Folder(files, folder.more)
 
 
 def process_once(archive: Archive) -> Tally:

@@ -118,3 +118,24 @@ def test_hostile_names_and_reasons_show_as_text(web: Web):
 def test_counts_in_the_address_are_only_numbers(web: Web):
     page = web.signed_in("arc").get("/inbox?ran=1&filed=<b>x</b>&rejected=2").text
     assert "<b>x</b>" not in page and "归档 0 份" in page and "退回 2 份" in page
+
+
+def test_a_duplicate_of_an_item_above_ones_clearance_is_not_named(web: Web, tmp_path: Path):
+    from tests.web import archivist_support as docs
+
+    secret = docs.file(web, tmp_path, "Exam security plan", "plan", "--classification", "secret")
+    folder = inbox(web) / "duplicates"
+    folder.mkdir(parents=True)
+    (folder / "copy.docx").write_bytes(b"copy")
+    note = (
+        f"duplicate of item {secret['archive_code']} (id {secret['id']}, 'Exam security plan'), "
+        "already in the archive: nothing was filed\n"
+    )
+    (folder / "copy.docx.reason.txt").write_text(note, encoding="utf-8")
+    web.bureau.ok("users", "add", "low", "--role", "archivist", "--clearance", "internal")
+    shown = section(web.signed_in("arc").get("/inbox").text, "duplicates")
+    assert "Exam security plan" in shown and secret["id"] in shown
+    hidden = section(web.signed_in("low").get("/inbox").text, "duplicates")
+    assert "copy.docx" in hidden
+    assert "Exam security plan" not in hidden and secret["id"] not in hidden
+    assert secret["archive_code"] not in hidden
