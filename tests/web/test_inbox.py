@@ -139,3 +139,13 @@ def test_a_duplicate_of_an_item_above_ones_clearance_is_not_named(web: Web, tmp_
     assert "copy.docx" in hidden
     assert "Exam security plan" not in hidden and secret["id"] not in hidden
     assert secret["archive_code"] not in hidden
+
+
+def test_processing_while_the_watcher_runs_says_so(web: Web):
+    from indexer.generations import IndexDir
+
+    visitor = web.signed_in("arc")
+    with IndexDir(web.root / "index").watch_lock():
+        answer = visitor.submit("/inbox/process")
+    assert answer.status_code == 303
+    assert "监视程序正在运行" in visitor.get(answer.headers["location"]).text

@@ -210,3 +210,11 @@ def test_snippets_mark_only_the_marked_words():
     assert marked("x ** y") == "x ** y"
     assert marked("**一** and **二**") == "<mark>一</mark> and <mark>二</mark>"
     assert marked("<script>") == "&lt;script&gt;"
+
+
+def test_items_filed_since_the_index_was_built_are_counted_as_pending(
+    web: Web, filed: dict, tmp_path: Path
+):
+    docs.file(web, tmp_path, "Late canteen memo", "late canteen memo")
+    page = web.signed_in("arc").get("/search", params={"q": "canteen"}).text
+    assert "有 1 份已归档文件尚未编入索引" in page
