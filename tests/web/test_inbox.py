@@ -149,3 +149,11 @@ def test_processing_while_the_watcher_runs_says_so(web: Web):
         answer = visitor.submit("/inbox/process")
     assert answer.status_code == 303
     assert "监视程序正在运行" in visitor.get(answer.headers["location"]).text
+
+
+def test_the_inbox_page_has_no_inline_script_or_style(web: Web):
+    rejected(web, "scan.docx", "missing kind")
+    page = web.signed_in("arc").get("/inbox").text
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page)
+    assert " style=" not in page and "<style" not in page
+    assert not re.search(r"\son[a-z]+=", page)

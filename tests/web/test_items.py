@@ -223,3 +223,10 @@ def test_the_item_page_has_no_inline_script_or_style(web: Web, filed: dict):
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)
     assert " style=" not in page and "<style" not in page
     assert not re.search(r"\son[a-z]+=", page)
+
+
+def test_the_item_page_speaks_english_when_asked(web: Web, filed: dict):
+    visitor = web.signed_in("aud")
+    visitor.submit("/lang", {"lang": "en", "next": "/"})
+    page = visitor.get(f"/items/{filed['canteen']['id']}").text
+    assert "Archival code" in page and "30 years" in page and "Audit trail" in page

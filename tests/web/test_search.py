@@ -218,3 +218,17 @@ def test_items_filed_since_the_index_was_built_are_counted_as_pending(
     docs.file(web, tmp_path, "Late canteen memo", "late canteen memo")
     page = web.signed_in("arc").get("/search", params={"q": "canteen"}).text
     assert "有 1 份已归档文件尚未编入索引" in page
+
+
+def test_the_search_page_has_no_inline_script_or_style(web: Web, filed: dict):
+    page = web.signed_in("arc").get("/search", params={"q": "canteen"}).text
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page)
+    assert " style=" not in page and "<style" not in page
+    assert not re.search(r"\son[a-z]+=", page)
+
+
+def test_the_page_speaks_english_when_asked(web: Web, filed: dict):
+    visitor = web.signed_in("arc")
+    visitor.submit("/lang", {"lang": "en", "next": "/search"})
+    page = visitor.get("/search", params={"q": "canteen"}).text
+    assert "2 document(s) found" in page and "General Office" in page
