@@ -95,6 +95,16 @@ def test_a_secretary_of_a_department_without_documents_finds_none_of_others(web:
     assert hit_ids(page) == [] and filed["canteen"]["archive_code"] not in page
 
 
+@EMPTY_FILTER_IGNORED
+def test_a_filter_matching_nothing_does_not_widen_a_secretarys_search(
+    web: Web, filed: dict, tmp_path: Path
+):
+    other = docs.file(web, tmp_path, "Personnel canteen rota", "canteen rota", dept="RSK")
+    docs.index(web)
+    page = web.signed_in("sec").get("/search", params={"q": "canteen", "year": "1999"}).text
+    assert other["id"] not in page and hit_ids(page) == []
+
+
 def test_the_archivist_finds_the_secret_item(web: Web, filed: dict):
     page = web.signed_in("arc").get("/search", params={"q": "examinations"}).text
     assert hit_ids(page) == [filed["secret"]["id"]]
