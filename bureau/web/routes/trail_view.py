@@ -1,0 +1,81 @@
+"""Entries of the audit trail as the /audit page lists them: the moment in the home's time
+zone, the item, the detail as short `key: value` pairs, and links to the pages before and
+after with the same filters."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from bureau.services.auditing import TrailPage
+
+
+@dataclass
+class Row:
+    seq: int
+    when: str  # local time, to the second
+    at: str  # as recorded (UTC)
+    actor: str
+    action: str
+    item_id: str | None
+    code: str | None  # the item's archival code, when the entry names it
+    detail: list[tuple[str, str]]
+
+
+@dataclass
+class Pager:
+    page: int
+    pages: int
+    previous: str | None
+    next: str | None
+
+
+def rows(found: TrailPage) -> list[Row]:
+    tz = ZoneInfo(found.tz)
+    return [
+        Row(
+            seq=e.seq,
+            when=local_time(e.at, tz),
+            at=e.at,
+            actor=e.actor,
+            action=e.action,
+            item_id=e.item_id,
+            code=_text(e.detail.get("archive_code")) if e.detail.get("archive_code") else None,
+            detail=[(str(key), _text(value)) for key, value in e.detail.items()],
+        )
+        for e in found.entries
+    ]
+
+
+def pager(filters: dict[str, str], found: TrailPage) -> Pager:
+    def link(page: int) -> str:
+        kept = {k: v for k, v in filters.items() if v}
+        return "/audit?" + urlencode({**kept, "page": page})
+
+    return Pager(
+        page=found.page,
+        pages=found.pages,
+        previous=link(found.page - 1) if found.page > 1 else None,
+        next=link(found.page + 1) if found.page < found.pages else None,
+    )
+
+
+def local_time(at: str, tz: ZoneInfo) -> str:
+    """`at` (ISO, UTC) as a wall-clock time in `tz`; as recorded if it does not parse."""
+    try:
+        moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    except ValueError:
+        return at
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _text(value: object) -> str:
+    """A detail's value compactly: text as it is, anything else as one line of JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
