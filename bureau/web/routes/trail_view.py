@@ -5,12 +5,24 @@ after with the same filters."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from bureau.services.auditing import TrailPage
+
+HASH = re.compile(r"[0-9a-fA-F]{32,}")
+
+
+@dataclass
+class Pair:
+    """One `key: value` of a detail; `full` is the value unshortened (hashes are cut)."""
+
+    key: str
+    value: str
+    full: str
 
 
 @dataclass
@@ -22,7 +34,7 @@ class Row:
     action: str
     item_id: str | None
     code: str | None  # the item's archival code, when the entry names it
-    detail: list[tuple[str, str]]
+    detail: list[Pair]
 
 
 @dataclass
@@ -44,7 +56,11 @@ def rows(found: TrailPage) -> list[Row]:
             action=e.action,
             item_id=e.item_id,
             code=_text(e.detail.get("archive_code")) if e.detail.get("archive_code") else None,
-            detail=[(str(key), _text(value)) for key, value in e.detail.items()],
+            detail=[
+                Pair(str(key), _text(_short(value)), _text(value))
+                for key, value in e.detail.items()
+                if not (key == "archive_code" and e.item_id)  # shown as the item already
+            ],
         )
         for e in found.entries
     ]
@@ -72,6 +88,17 @@ def local_time(at: str, tz: ZoneInfo) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo("UTC"))
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _short(value: object) -> object:
+    """`value` with every hash in it (hex, 32 characters or more) cut to its first 12."""
+    if isinstance(value, str):
+        return value[:12] + "…" if HASH.fullmatch(value) else value
+    if isinstance(value, list):
+        return [_short(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _short(v) for k, v in value.items()}
+    return value
 
 
 def _text(value: object) -> str:

@@ -97,12 +97,7 @@ def _signature(number: int, sig: SignatureReport) -> SignatureView:
         _yes_no("verify.intact", sig.intact, "verify.intact_yes", "verify.intact_no"),
         _yes_no("verify.valid", sig.valid, "verify.valid_yes", "verify.valid_no"),
         _yes_no("verify.trusted", sig.trusted, "verify.trusted_yes", "verify.trusted_no"),
-        Fact(
-            "verify.revocation",
-            sig.revocation,
-            "bad" if sig.revoked else "",
-            "verify.revoked" if sig.revoked else None,
-        ),
+        Fact("verify.revocation", sig.revocation, "bad" if sig.revoked else ""),
         Fact("verify.coverage", sig.coverage or "", key=None if sig.coverage else "verify.unknown"),
         Fact(
             "verify.modifications",

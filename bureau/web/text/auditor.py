@@ -102,7 +102,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "verify.trusted_yes": ("证书受信任", "the certificate is trusted"),
     "verify.trusted_no": ("证书不受信任", "the certificate is NOT trusted"),
     "verify.revocation": ("吊销检查", "Revocation"),
-    "verify.revoked": ("已吊销", "REVOKED"),
     "verify.coverage": ("签章覆盖范围", "Covers"),
     "verify.modifications": ("盖章后的修改", "Changes after sealing"),
     "verify.changes_after": ("盖章后新增的版本", "Revisions added after sealing"),
