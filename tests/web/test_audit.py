@@ -186,3 +186,16 @@ def test_roles_that_may_not_audit_cannot_read_the_trail(web: Web, who: str):
 def test_the_trail_needs_a_signed_in_visitor(web: Web):
     answer = web.client().get("/audit", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+
+
+def test_the_pages_have_no_inline_script_or_style(web: Web, tmp_path: Path):
+    filed(web, tmp_path, HOSTILE)
+    visitor = web.signed_in("aud")
+    for page in (
+        visitor.get("/integrity").text,
+        visitor.submit("/integrity").text,
+        visitor.get("/audit").text,
+    ):
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page)
+        assert " style=" not in page and "<style" not in page
+        assert not re.search(r"\son[a-z]+=", page)

@@ -4,6 +4,8 @@ A disabled user, or one given a new password, is signed out everywhere."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import PASSWORD
@@ -188,3 +190,11 @@ def test_a_too_short_new_password_is_refused_with_the_reason(web: Web):
 def test_ones_own_password_is_changed_on_the_account_page(web: Web):
     page = web.signed_in("tester").get("/users/tester").text
     assert 'href="/account"' in page and 'action="/users/tester/password"' not in page
+
+
+def test_the_pages_have_no_inline_script_or_style(web: Web):
+    visitor = web.signed_in("tester")
+    for page in (visitor.get("/users").text, visitor.get("/users/sec").text):
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page)
+        assert " style=" not in page and "<style" not in page
+        assert not re.search(r"\son[a-z]+=", page)

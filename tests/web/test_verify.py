@@ -111,6 +111,14 @@ def test_the_json_report_is_the_command_lines(web: Web, sealed_pdf: bytes):
     assert junk["error"]
 
 
+def test_the_json_report_is_what_bureau_verify_json_says(web: Web, sealed_pdf, tmp_path):
+    path = tmp_path / "notice.pdf"
+    path.write_bytes(sealed_pdf)
+    [expected] = web.bureau.json("verify", path)
+    [answered] = verified(web, ("notice.pdf", sealed_pdf), json=True).json()
+    assert answered == expected | {"file": "notice.pdf"}
+
+
 def test_the_json_report_names_no_server_path(web: Web, sealed_pdf: bytes, tmp_path):
     answer = verified(web, ("notice.pdf", sealed_pdf), json=True)
     assert "/tmp" not in answer.text and "bureau-verify-" not in answer.text
@@ -133,6 +141,13 @@ def test_a_file_name_with_a_path_is_never_used_as_one(web: Web, sealed_pdf: byte
     assert report["file"] == "passwd" and report["indication"] == "TOTAL_PASSED"
 
 
+def test_the_report_reads_in_english_too(web: Web, sealed_pdf: bytes):
+    visitor = web.signed_in("aud")
+    visitor.submit("/lang", {"lang": "en", "next": "/verify"})
+    page = visitor.submit("/verify", files=pdfs(("notice.pdf", sealed_pdf)))
+    assert "Passed" in page.text and "unchanged since sealing" in page.text
+
+
 def test_posting_no_file_asks_for_one(web: Web):
     answer = web.signed_in("aud").submit("/verify", files=[("files", ("", b"", ""))])
     assert answer.status_code == 400
@@ -143,6 +158,12 @@ def test_an_upload_over_the_limit_is_refused(web: Web):
     big = b"%PDF-1.7\n" + b"0" * pages.MAX_UPLOAD
     answer = verified(web, ("big.pdf", big))
     assert answer.status_code == 413
+
+
+def test_more_files_than_a_form_may_carry_are_refused(web: Web):
+    many = [(f"{n}.pdf", NOT_A_PDF) for n in range(pages.MAX_FILES + 1)]
+    answer = verified(web, *many)
+    assert answer.status_code == 400 and "FORMAT_FAILURE" not in answer.text
 
 
 def test_the_uploads_are_removed_after_the_request(web: Web, sealed_pdf, monkeypatch, tmp_path):
