@@ -34,7 +34,6 @@ def add_user(request: Request, form: pages.Posted) -> Response:
     }
     password = pages.text(form, "password")
     with pages.acting(request) as archive:
-        users.choices(archive)  # only an administrator reads on
         if password != pages.text(form, "repeat"):
             return _list_page(request, archive, 400, entered, error="users.differ")
         try:
