@@ -12,6 +12,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from archive.errors import BadInput
@@ -30,10 +31,13 @@ class Upload:
     data: bytes
 
 
-def verify_uploads(archive: Archive, uploads: Sequence[Upload]) -> list[FileReport]:
-    """One report per upload, in order, each naming the file as its sender did. A file
-    that is not a PDF at all gets the verifier's own verdict (TOTAL_FAILED with
-    FORMAT_FAILURE), like any other file."""
+def verify_uploads(
+    archive: Archive, uploads: Sequence[Upload], at: datetime | None = None
+) -> list[FileReport]:
+    """One report per upload, in order, each naming the file as its sender did, validated
+    now or as of `at` (a moment without a zone is in the home's). A file that is not a
+    PDF at all gets the verifier's own verdict (TOTAL_FAILED with FORMAT_FAILURE), like
+    any other file."""
     archive.require("verify", "verify PDFs")
     if not uploads:
         raise BadInput("choose one or more PDF files to verify")
@@ -43,7 +47,9 @@ def verify_uploads(archive: Archive, uploads: Sequence[Upload]) -> list[FileRepo
             path = Path(private) / f"{number}.pdf"
             path.write_bytes(upload.data)
             paths.append(path)
-        reports = sealing.verify_files(archive, paths, [], None)
+        if at is not None and at.tzinfo is None:
+            at = at.replace(tzinfo=archive.config.tz)
+        reports = sealing.verify_files(archive, paths, [], at)
     for report, upload in zip(reports, uploads, strict=True):
         report.file = shown_name(upload.name)
     return reports

@@ -119,6 +119,23 @@ def test_the_json_report_is_what_bureau_verify_json_says(web: Web, sealed_pdf, t
     assert answered == expected | {"file": "notice.pdf"}
 
 
+def test_a_seal_is_validated_as_of_a_past_moment(web: Web, sealed_pdf: bytes):
+    visitor = web.signed_in("aud")
+    files = pdfs(("notice.pdf", sealed_pdf))
+    [past] = visitor.submit("/verify?format=json", {"at": "2020-01-01T00:00"}, files).json()
+    assert past["indication"] == "INDETERMINATE"  # the seal's certificate was not yet issued
+    page = visitor.submit("/verify", {"at": "2020-01-01T00:00"}, files).text
+    assert "2020-01-01T00:00" in page and "TOTAL_PASSED" not in page
+
+
+def test_a_malformed_moment_is_a_clear_message(web: Web, sealed_pdf: bytes):
+    answer = web.signed_in("aud").submit(
+        "/verify", {"at": "yesterday"}, files=pdfs(("notice.pdf", sealed_pdf))
+    )
+    assert answer.status_code == 400 and "YYYY-MM-DDTHH:MM" in answer.text
+    assert 'value="yesterday"' in answer.text
+
+
 def test_the_json_report_names_no_server_path(web: Web, sealed_pdf: bytes, tmp_path):
     answer = verified(web, ("notice.pdf", sealed_pdf), json=True)
     assert "/tmp" not in answer.text and "bureau-verify-" not in answer.text

@@ -3,7 +3,7 @@ check, and the audit trail (the administrator may use them too; the services dec
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -35,18 +35,23 @@ def verify(request: Request, form: pages.Posted, format: str = "html") -> Respon
         verifying.Upload(upload.filename or "", upload.file.read())
         for upload in pages.uploads(form, "files")
     ]
+    as_of = pages.text(form, "at").strip()
     with pages.acting(request) as archive:
         verifying.allowed(archive)
         if not uploads:
-            return _verify_page(request, 400, error="verify.no_files")
-        reports = verifying.verify_uploads(archive, uploads)
+            return _verify_page(request, 400, error="verify.no_files", at=as_of)
+        try:
+            at = datetime.fromisoformat(as_of) if as_of else None
+        except ValueError:
+            return _verify_page(request, 400, error="verify.bad_moment", at=as_of)
+        reports = verifying.verify_uploads(archive, uploads, at)
     if format == "json":
         return JSONResponse(
             [report.to_json() for report in reports],
             headers={"Content-Disposition": 'attachment; filename="verification.json"'},
         )
     views = [verify_view.shown(r) for r in reports]
-    return _verify_page(request, reports=views, tally=verify_view.summary(views))
+    return _verify_page(request, reports=views, tally=verify_view.summary(views), at=as_of)
 
 
 def _verify_page(request: Request, status: int = 200, **context: object) -> Response:

@@ -18,6 +18,17 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "verify.submit": ("验证", "Verify"),
     "verify.submit_json": ("验证并下载 JSON 报告", "Verify and download the JSON report"),
+    "verify.as_of": ("按过去某一时刻验证（可选）", "Validate as of a past moment (optional)"),
+    "verify.at": ("验证时刻", "As of"),
+    "verify.at_hint": (
+        "留空则按当前时刻验证。时间按本系统所在时区理解。",
+        "Leave it empty to validate as of now. The time is read in the archive's time zone.",
+    ),
+    "verify.bad_moment": (
+        "验证时刻的格式应为 YYYY-MM-DDTHH:MM。",
+        "A moment is written YYYY-MM-DDTHH:MM.",
+    ),
+    "verify.validated_at": ("按 {at} 时的情况验证", "Validated as of {at}"),
     "verify.running": ("正在验证，请稍候……", "Verifying: please wait…"),
     "verify.no_files": ("请选择要验证的 PDF 文件。", "Choose the PDF files to verify."),
     "verify.results": ("验证结果：{count} 个文件", "Results: {count} file(s)"),
@@ -57,6 +68,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "签章时间不在证书有效期内，且无可信时间戳证明。",
         "The seal was applied outside its certificate's validity and no trusted timestamp "
         "proves otherwise.",
+    ),
+    "verify.sub.CERTIFICATE_CHAIN_GENERAL_FAILURE": (
+        "证书链无法验证（例如在验证时刻证书尚未签发或已失效）。",
+        "The certificate chain cannot be validated (at that moment the certificate may not "
+        "have been issued yet, or was no longer valid).",
     ),
     "verify.sub.CHAIN_CONSTRAINTS_FAILURE": (
         "证书链不满足约束条件（如用途、有效期）。",
