@@ -16,6 +16,7 @@ from bureau.services import sealing
 
 PAGE_SIZE = 50  # entries on one page of the trail
 MAX_PAGE_SIZE = 500
+MAX_PAGE = 10**9
 
 
 def verify(archive: Archive) -> VerifyReport:
@@ -74,7 +75,7 @@ def trail(archive: Archive, query: TrailQuery) -> TrailPage:
     the user may not see are left out, as `log` leaves them out (filtered in SQL)."""
     user = archive.require("audit", "read the audit trail")
     size = query.size or PAGE_SIZE
-    if query.page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
+    if not 1 <= query.page <= MAX_PAGE or not 1 <= size <= MAX_PAGE_SIZE:
         raise BadInput(f"a page is a number from 1, of 1 to {MAX_PAGE_SIZE} entries")
     if query.since and query.until and query.since > query.until:
         raise BadInput("the date range ends before it starts")
@@ -87,7 +88,7 @@ def trail(archive: Archive, query: TrailQuery) -> TrailPage:
         ("a.action = ?", query.action.strip()),
         ("a.item_id = ?", item_id),
         ("a.at >= ?", _utc_start(query.since, tz) if query.since else None),
-        ("a.at < ?", _utc_start(query.until + timedelta(days=1), tz) if query.until else None),
+        ("a.at < ?", _utc_start(query.until, tz, next_day=True) if query.until else None),
     ):
         if value:
             where.append(clause)
@@ -123,10 +124,14 @@ def _item_id(archive: Archive, user: User, ref: str) -> str:
         return ref.strip().upper()
 
 
-def _utc_start(day: date, tz: ZoneInfo) -> str:
-    """The moment `day` begins in `tz`, spelt as the trail spells moments (UTC, ISO)."""
-    start = datetime.combine(day, time(), tz).astimezone(ZoneInfo("UTC"))
-    return start.strftime("%Y-%m-%dT%H:%M:%S")
+def _utc_start(day: date, tz: ZoneInfo, next_day: bool = False) -> str:
+    """The moment `day` (or the day after it) begins in `tz`, spelt as the trail spells
+    moments (UTC, ISO); BadInput for a day at the very ends of the calendar."""
+    try:
+        start = datetime.combine(day + timedelta(days=int(next_day)), time(), tz)
+        return start.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%S")
+    except (OverflowError, ValueError):
+        raise BadInput(f"{day.isoformat()} is out of the range of dates") from None
 
 
 def _entry(row: tuple) -> Entry:

@@ -158,9 +158,16 @@ def test_the_trail_comes_in_pages(web: Web, tmp_path: Path, monkeypatch):
     assert codes[0] in second and codes[0] not in first and codes[3] in first
 
 
-def test_a_bad_page_number_is_a_clear_message(web: Web):
-    page = web.signed_in("aud").get("/audit", params={"page": "-1"})
-    assert page.status_code == 400 and "页码" in page.text
+@pytest.mark.parametrize("number", ["-1", "x", str(10**30)])
+def test_a_bad_page_number_is_a_clear_message(web: Web, number: str):
+    page = web.signed_in("aud").get("/audit", params={"page": number})
+    assert page.status_code == 400 and "Traceback" not in page.text
+
+
+@pytest.mark.parametrize(("field", "day"), [("until", "9999-12-31"), ("since", "0001-01-01")])
+def test_a_date_at_the_end_of_the_calendar_is_no_error(web: Web, field: str, day: str):
+    page = web.signed_in("aud").get("/audit", params={field: day})
+    assert page.status_code in (200, 400) and "Traceback" not in page.text
 
 
 def test_entries_about_items_above_ones_clearance_are_left_out(web: Web, tmp_path: Path):
