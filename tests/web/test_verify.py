@@ -136,6 +136,13 @@ def test_a_malformed_moment_is_a_clear_message(web: Web, sealed_pdf: bytes):
     assert 'value="yesterday"' in answer.text
 
 
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59", "0001-01-01T00:00"])
+def test_a_moment_at_the_ends_of_the_calendar_is_no_error(web: Web, sealed_pdf, moment):
+    files = pdfs(("notice.pdf", sealed_pdf))
+    answer = web.signed_in("aud").submit("/verify", {"at": moment}, files)
+    assert answer.status_code in (200, 400) and "TOTAL_PASSED" not in answer.text
+
+
 def test_the_json_report_names_no_server_path(web: Web, sealed_pdf: bytes, tmp_path):
     answer = verified(web, ("notice.pdf", sealed_pdf), json=True)
     assert "/tmp" not in answer.text and "bureau-verify-" not in answer.text
