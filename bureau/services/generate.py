@@ -152,6 +152,7 @@ class Generator:
             classification=job.classification,
             classification_mark=render.classification_mark(job.classification, job.lang),
             printed_by=config.organ(department.code, job.lang),
+            mark=config.mark(department.code, job.lang),
         )
         title = item_title(job)
         category = self.category(job)
