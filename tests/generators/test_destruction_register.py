@@ -169,13 +169,15 @@ def test_layout_is_landscape_a4_with_a_repeating_header_and_whole_rows(template,
     assert ("监销人" if lang == "zh" else "Supervisor of destruction") in body
 
 
-def test_chinese_version_names_east_asian_fonts_on_every_run(template):
+def test_chinese_version_names_the_gb_fonts_on_every_run(template):
     with zipfile.ZipFile(template.docx_path("zh")) as package:
         parts = [n for n in package.namelist() if re.match(r"word/(document|footer\d*)\.xml", n)]
         for part in parts:
             xml = package.read(part).decode()
             runs = [r for r in re.findall(r"<w:r>.*?</w:r>", xml) if "<w:t" in r]
-            assert runs and all('w:eastAsia="Noto' in run for run in runs), part
+            assert runs and all(
+                re.search('w:eastAsia="(仿宋_GB2312|方正小标宋简体|黑体)"', run) for run in runs
+            ), part
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
