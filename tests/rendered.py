@@ -88,6 +88,10 @@ def page_height(pdf: bytes, page: int) -> float:
     return float(PdfReader(BytesIO(pdf)).pages[page].mediabox.height)
 
 
+def page_width(pdf: bytes, page: int) -> float:
+    return float(PdfReader(BytesIO(pdf)).pages[page].mediabox.width)
+
+
 def first_revision(pdf: bytes) -> bytes:
     """The PDF as it was before any incremental update (before the first seal)."""
     end = pdf.index(b"%%EOF") + len(b"%%EOF")

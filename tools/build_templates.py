@@ -172,6 +172,7 @@ class Style:
     color: str | None = None
     para: str = ""  # ppr(...) output for paragraph styles
     spacing: int = 0  # character spacing in twips (negative: condensed)
+    lang: str = ""  # a language for the run, e.g. en-US to keep a number from breaking
 
     def xml(self) -> str:
         body = f'<w:name w:val="{self.name}"/>'
@@ -180,6 +181,9 @@ class Style:
         else:
             body += '<w:basedOn w:val="DefaultParagraphFont"/><w:qFormat/>'
         body += rpr(self.face, self.size, self.bold, self.italic, self.color, spacing=self.spacing)
+        if self.lang:
+            lang = f'<w:lang w:val="{self.lang}" w:eastAsia="{self.lang}"/>'
+            body = body.replace("</w:rPr>", lang + "</w:rPr>")
         return (
             f'<w:style {W_NS} w:type="{self.kind}" w:customStyle="1"'
             f' w:styleId="{self.id}">{body}</w:style>'
@@ -533,6 +537,9 @@ def certificate_styles(lang: str) -> list[Style]:
             para=ppr(line=360, jc="center"),
         ),
         Style("CertPhoto", "Certificate Photo", SERIF, 12, color="808080", para=ppr(jc="center")),
+        # An ID or certificate number set as Latin text: LibreOffice breaks digit strings in
+        # Chinese text anywhere, but never inside a word of an en-US run.
+        Style("CertNoBreak", "Certificate Number", SERIF, 0, kind="character", lang="en-US"),
         Style("SealAnchor", "SealAnchor", SERIF, text, para=ppr(line=240, keep_next=True)),
         Style(
             "CertIssuer",
@@ -1103,18 +1110,22 @@ def certificate_graduation(lang: str) -> DocxDocument:
         "CertTitle",
         "中等职业学校毕业证书" if zh else "Secondary Vocational School Graduation Certificate",
     )
+    number = ("{{ id_number }}", "CertNoBreak")
     if zh:
         statement = (
-            "学生{{ holder_name }}，性别{{ sex }}，{{ birth_date }}生，身份证号{{ id_number }}，"
-            "于{{ study_start }}至{{ study_end }}在本校{{ programme }}专业学习，"
-            "修完教学计划规定的全部课程，成绩合格，准予毕业。"
+            "学生{{ holder_name }}，性别{{ sex }}，{{ birth_date }}生，身份证号",
+            number,
+            "，于{{ study_start }}至{{ study_end }}在本校{{ programme }}专业学习，"
+            "修完教学计划规定的全部课程，成绩合格，准予毕业。",
         )
     else:
         statement = (
             "This is to certify that {{ holder_name }} ({{ sex }}), born on {{ birth_date }},"
-            " ID number {{ id_number }}, studied {{ programme }} at this school from"
+            " ID number ",
+            number,
+            ", studied {{ programme }} at this school from"
             " {{ study_start }} to {{ study_end }}, completed all the courses of the teaching"
-            " plan with satisfactory results, and is permitted to graduate."
+            " plan with satisfactory results, and is permitted to graduate.",
         )
     width = round(247 * MM)
     photo = round(40 * MM)
@@ -1125,7 +1136,7 @@ def certificate_graduation(lang: str) -> DocxDocument:
                 row(
                     [
                         (photo, sheet.p("CertPhoto", "照片" if zh else "Photo")),
-                        (width - photo, sheet.p("CertText", statement)),
+                        (width - photo, sheet.p("CertText", *statement)),
                     ],
                     height=round(52 * MM),
                     cell_extra={0: PHOTO_BORDER, 1: '<w:vAlign w:val="center"/>'},
@@ -1158,7 +1169,9 @@ def certificate_graduation(lang: str) -> DocxDocument:
 
 
 def certificate_teacher(lang: str) -> DocxDocument:
-    """教师资格证书: one landscape page, the holder's particulars in a grid."""
+    """教师资格证书: one landscape page: the holder's particulars in a grid with the photo box
+    at its right (a framed placeholder), then at the issuing place, bottom right, the
+    issuing organ and the date, which the organ's seal covers."""
     zh = lang == "zh"
     sheet = Sheet(lang, certificate_styles(lang))
     doc = new_document(lang, list(sheet.styles.values()), landscape=True)
@@ -1171,52 +1184,60 @@ def certificate_teacher(lang: str) -> DocxDocument:
         else "Under the Teachers Law of the People's Republic of China and the Regulations on"
         " Teacher Qualifications, the holder named below is certified as qualified to teach.",
     )
+    number = ("{{ id_number }}", "CertNoBreak")
+    certificate = ("{{ certificate_number }}", "CertNoBreak")
     labels = (
         [
-            ("姓名", "{{ holder_name }}", "性别", "{{ sex }}"),
-            ("出生日期", "{{ birth_date }}", "身份证件号码", "{{ id_number }}"),
-            ("资格种类", "{{ qualification_type }}", "任教学科", "{{ subject }}"),
-            ("证书号码", "{{ certificate_number }}", "批准日期", "{{ issue_date }}"),
+            ("姓名", ("{{ holder_name }}",), "性别", ("{{ sex }}",)),
+            ("出生日期", ("{{ birth_date }}",), "身份证件号码", (number,)),
+            ("资格种类", ("{{ qualification_type }}",), "任教学科", ("{{ subject }}",)),
+            ("证书号码", (certificate,), "批准日期", ("{{ issue_date }}",)),
         ]
         if zh
         else [
-            ("Name", "{{ holder_name }}", "Sex", "{{ sex }}"),
-            ("Date of birth", "{{ birth_date }}", "ID number", "{{ id_number }}"),
-            ("Qualification", "{{ qualification_type }}", "Subject", "{{ subject }}"),
-            ("Certificate number", "{{ certificate_number }}", "Date approved", "{{ issue_date }}"),
+            ("Name", ("{{ holder_name }}",), "Sex", ("{{ sex }}",)),
+            ("Date of birth", ("{{ birth_date }}",), "ID number", (number,)),
+            ("Qualification", ("{{ qualification_type }}",), "Subject", ("{{ subject }}",)),
+            ("Certificate number", (certificate,), "Date approved", ("{{ issue_date }}",)),
         ]
     )
-    widths = [round(w * MM) for w in (42, 78, 42, 78)]
-    rows = [
-        row(
-            [
-                (widths[0], sheet.p("CertLabel", a)),
-                (widths[1], sheet.p("CertCell", b)),
-                (widths[2], sheet.p("CertLabel", c)),
-                (widths[3], sheet.p("CertCell", d)),
-            ],
-            height=round(16 * MM),
-            cell_extra={i: '<w:vAlign w:val="center"/>' for i in range(4)},
+    widths = [round(w * MM) for w in (36, 62, 36, 62, 38)]
+    centre = '<w:vAlign w:val="center"/>'
+    rows = []
+    for index, (a, b, c, d) in enumerate(labels):
+        photo = (
+            sheet.p("CertPhoto", "照片" if zh else "Photo") if index == 0 else sheet.p("CertPhoto")
         )
-        for a, b, c, d in labels
-    ]
+        merge = '<w:vMerge w:val="restart"/>' if index == 0 else "<w:vMerge/>"
+        rows.append(
+            row(
+                [
+                    (widths[0], sheet.p("CertLabel", a)),
+                    (widths[1], sheet.p("CertCell", *b)),
+                    (widths[2], sheet.p("CertLabel", c)),
+                    (widths[3], sheet.p("CertCell", *d)),
+                    (widths[4], photo),
+                ],
+                height=round(13 * MM),
+                cell_extra={i: centre for i in range(4)} | {4: merge + centre},
+            )
+        )
     rows.append(
         row(
             [
                 (widths[0], sheet.p("CertLabel", "认定机构" if zh else "Certified by")),
-                (
-                    sum(widths[1:]),
-                    sheet.p("CertCell", "{{ issuing_organ or doc.organ }}"),
-                ),
+                (sum(widths[1:]), sheet.p("CertCell", "{{ issuing_organ or doc.organ }}")),
             ],
-            height=round(16 * MM),
-            span={1: 3},
-            cell_extra={0: '<w:vAlign w:val="center"/>', 1: '<w:vAlign w:val="center"/>'},
+            height=round(13 * MM),
+            span={1: 4},
+            cell_extra={0: centre, 1: centre},
         )
     )
     sheet.add(table(widths, rows, borders=GRID))
+    sheet.para("CertLine")  # room above the seal: it must not touch the grid
     sheet.para("SealAnchor", bookmark="SealAnchor")
-    sheet.para("CertIssuer", "（盖章）" if zh else "(Seal)")
+    sheet.para("CertIssuer", "{{ doc.organ }}")
+    sheet.para("CertIssuer", "{{ issue_date }}")
     append_body(doc, sheet)
     return doc
 
