@@ -170,7 +170,8 @@ def main() -> int:
     run("templates", "list")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        # Secretaries: official documents from templates, as DOCX and PDF.
+        # Secretaries: official documents from templates, as DOCX and PDF; what is issued
+        # with authority (the notice, the approval, the certificates) is sealed.
         run(
             "generate",
             "notice",
@@ -200,6 +201,7 @@ def main() -> int:
             "--lang",
             "zh",
             "--pdf",
+            "--sign",
             "--data",
             save(folder, "approval.yaml", sample("approval", "zh")),
         )
@@ -220,6 +222,7 @@ def main() -> int:
             "--lang",
             "zh",
             "--pdf",
+            "--sign",
             "--data",
             save(folder, "tq.yaml", sample("certificate-teacher-qualification", "zh")),
         )
@@ -234,6 +237,7 @@ def main() -> int:
             "--lang",
             "zh",
             "--pdf",
+            "--sign",
             check=False,
         )
         print((folder / "graduates.errors.csv").read_text(encoding="utf-8-sig").rstrip())

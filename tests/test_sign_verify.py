@@ -250,3 +250,27 @@ def test_the_seal_ring_reads_the_issuing_organs_full_name(sealed):
     assert fonts == []
     drawn = Image.open(organ_seal("市教育局办公室")).getchannel("A")
     assert image["/SMask"].get_object().get_data() == drawn.tobytes()
+
+
+TEACHER_ZH = TEMPLATES / "certificate-teacher-qualification" / "sample.zh.yaml"
+
+
+def test_generate_sign_says_sealed_only_of_an_item_whose_pdf_carries_the_seal(bureau: Bureau):
+    args = ("generate", "certificate-teacher-qualification", "--data", TEACHER_ZH)
+    args += ("--dept", "JXX", "--lang", "zh", "--pdf")
+    plain = bureau.ok(*args)
+    assert "sealed" not in plain.out
+    # the same certificate again, sealed this time: its DOCX is the one already filed
+    result = bureau.fails(2, *args, "--sign")
+    assert "already filed unsealed as" in result.err and "bureau sign" in result.err
+    assert len(bureau.json("list")) == 1
+
+
+def test_generate_sign_reports_the_seal_it_filed(bureau: Bureau):
+    result = bureau.ok(
+        "generate", "certificate-teacher-qualification", "--data", TEACHER_ZH, "--dept", "JXX",
+        "--lang", "zh", "--pdf", "--sign",
+    )  # fmt: skip
+    assert result.out.strip().endswith("sealed by JXX")
+    [item] = bureau.json("list")
+    assert bureau.json("show", item["id"])["sealed"] is True

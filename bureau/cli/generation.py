@@ -114,11 +114,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
                 sealer,
             )
             item = result.item.to_json() | {"duplicate_of": result.duplicate_of}
+            sealed = f", sealed by {args.dept.upper()}" if item["sealed"] else ""
             emit(
                 args,
                 item,
                 f"generated {item['doc_no'] or item['title']}: filed "
-                f"{item['archive_code']} ({', '.join(item['renditions'])})",
+                f"{item['archive_code']} ({', '.join(item['renditions'])}){sealed}",
             )
             return 0
         summary = generate_batch(

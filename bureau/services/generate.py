@@ -235,6 +235,8 @@ class Generator:
             raise
         if result.duplicate_of:
             self.abandon(rendered, f"identical to item {result.duplicate_of}, already filed")
+        if self.sealer and rendered.pdf:
+            _require_sealed(result, job.dept)
         return result
 
     def abandon(self, rendered: Rendered, reason: str) -> None:
@@ -383,6 +385,28 @@ def _embed_pdf_metadata(pdf: Path, rendered: Rendered) -> None:
     )
     with atomic.replacing(pdf) as out:
         writer.write(out)
+
+
+def _require_sealed(result: FiledResult, dept: str) -> None:
+    """With --sign, the item filed (or found already filed) must carry its seal in its
+    official PDF: an unsealed result is an error, never a silent success."""
+    if result.item.sealed:
+        return
+    code = result.item.archive_code
+    if result.duplicate_of:
+        raise UnsealedDuplicate(
+            f"the same document is already filed unsealed as {code}: "
+            f"seal that item with `bureau sign {code} --dept {dept}`"
+        )
+    raise SealMissing(f"filed {code}, but its PDF carries no seal")
+
+
+class UnsealedDuplicate(BadInput):
+    """--sign asked for a sealed document that is already filed without a seal (exit 2)."""
+
+
+class SealMissing(BureauError):
+    """The filed PDF carries no seal although --sign sealed it (exit 1)."""
 
 
 def _properties(values: dict[str, str]) -> dict[str, str]:
