@@ -195,8 +195,9 @@ def sign_item(archive: Archive, ref: str, dept: str) -> FiledResult:
         )
     content = archive.read_content(item, official)
     lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in item.title) else "en"
+    # over the sealing department's own name: in a joint document each organ seals its own
     sealed = Sealer(archive, archive.vault.secret()).seal(
-        content, dept, lang, _anchors(archive, item.dept, item.date, lang)
+        content, dept, lang, _anchors(archive, dept, item.date, lang)
     )
     with tempfile.TemporaryDirectory(prefix="bureau-sign-") as tmp:
         pdf_path = Path(tmp) / official.name
