@@ -341,21 +341,30 @@ def gb_styles(lang: str) -> list[Style]:
         Style(
             "GBBody", "GB Body", SERIF, body, para=ppr(line=line, jc="both", after=after, **indent)
         ),
+        # The last paragraph before the signature block (and a paragraph introducing a list)
+        # keeps with what follows: GB/T 9704 allows no page holding the signature alone.
+        Style(
+            "GBBodyKeep",
+            "GB Body Kept With Next",
+            SERIF,
+            body,
+            para=ppr(line=line, jc="both", after=after, keep_next=True, **indent),
+        ),
         Style(
             "GBAttachment",
             "GB Attachment",
             SERIF,
             body,
-            para=ppr(before=LINE, line=line, left=5 * CHAR, hanging=3 * CHAR)
+            para=ppr(before=LINE, line=line, left=5 * CHAR, hanging=3 * CHAR, keep_next=True)
             if zh
-            else ppr(before=LINE, line=line, left=1800, hanging=1800),
+            else ppr(before=LINE, line=line, left=1800, hanging=1800, keep_next=True),
         ),
         Style(
             "GBAttachmentMore",
             "GB Attachment Continued",
             SERIF,
             body,
-            para=ppr(line=line, left=5 * CHAR if zh else 1800),
+            para=ppr(line=line, left=5 * CHAR if zh else 1800, keep_next=True),
         ),
         Style(
             "SealAnchor",
@@ -400,6 +409,13 @@ def gb_styles(lang: str) -> list[Style]:
             para=ppr(line=line, jc="right", right=4 * CHAR if zh else 0, grid=False),
         ),
         Style("GBNote", "GB Note", SERIF, body, para=ppr(before=LINE, line=line, **indent)),
+        Style(
+            "GBNotesHead",
+            "GB Notes Heading",
+            SERIF,
+            body,
+            para=ppr(before=LINE, line=line, keep_next=True, **indent),
+        ),
         Style(
             "GBColophon",
             "GB Colophon",
@@ -854,6 +870,8 @@ def body_loop(sheet: Sheet, expr: str) -> None:
         sheet.para(f"GBHeading{level}", ("{{ para.head }}", f"GBHeading{level}Char"))
         sheet.tag(f"{{%p elif para.level == {level} %}}")
         sheet.para("GBBody", ("{{ para.head }}", f"GBHeading{level}Char"), "{{ para.tail }}")
+    sheet.tag("{%p elif loop.last %}")
+    sheet.para("GBBodyKeep", "{{ para.text }}")
     sheet.tag("{%p else %}")
     sheet.para("GBBody", "{{ para.text }}")
     sheet.tag("{%p endif %}")
@@ -979,7 +997,7 @@ def approval(lang: str) -> DocxDocument:
     body_loop(sheet, "decision")
     sheet.tag("{%p if conditions %}")
     sheet.para(
-        "GBBody",
+        "GBBodyKeep",
         "本批复附有下列条件，你单位应当遵守："
         if zh
         else "This decision is subject to the following conditions:",
@@ -994,7 +1012,7 @@ def approval(lang: str) -> DocxDocument:
     sheet.tag("{%p endfor %}")
     sheet.tag("{%p endif %}")
     sheet.para("GBBody", "{{ right_of_appeal }}")
-    sheet.para("GBBody", "特此批复。" if zh else "This is our reply.")
+    sheet.para("GBBodyKeep", "特此批复。" if zh else "This is our reply.")
     signature(sheet)
     note(sheet, zh)
     colophon(sheet, zh)
@@ -1021,7 +1039,7 @@ def budget(lang: str) -> DocxDocument:
     sheet.para("GBCentre", "{{ doc.number }}")
     sheet.tag("{%p endif %}")
     sheet.para("GBUnit", "单位：元" if zh else "Amounts in yuan")
-    widths = [round(w * MM) for w in (34, 60, 36, 26)]
+    widths = [round(w * MM) for w in (28, 50, 34, 44)]  # 备注 wide enough to read
     widths[-1] = TEXT_WIDTH - sum(widths[:-1])
     head = ["类别", "项目", "金额", "备注"] if zh else ["Category", "Item", "Amount", "Note"]
 
@@ -1068,9 +1086,9 @@ def budget(lang: str) -> DocxDocument:
     ]
     sheet.add(table(widths, rows, borders=GRID))
     sheet.tag("{%p if notes %}")
-    sheet.para("GBNote", "说明：" if zh else "Notes:")
+    sheet.para("GBNotesHead", "说明：" if zh else "Notes:")
     sheet.tag("{%p for para in notes|paragraphs %}")
-    sheet.para("GBBody", "{{ para.text }}")
+    sheet.para("GBBodyKeep", "{{ para.text }}")
     sheet.tag("{%p endfor %}")
     sheet.tag("{%p endif %}")
     signature(sheet)

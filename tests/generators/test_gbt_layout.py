@@ -45,15 +45,17 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory, pristine_home: Path) -> dict[
     bureau = Bureau(root, folder)
     long_notice = _sample("notice", "zh") | {"body": "\n".join([EDGE] + [PLAIN] * 8)}
     made = {}
-    for key, lang, data in (
-        ("zh", "zh", _sample("notice", "zh")),
-        ("en", "en", _sample("notice", "en")),
-        ("long", "zh", long_notice),
+    for key, name, dept, lang, data in (
+        ("zh", "notice", "BGS", "zh", _sample("notice", "zh")),
+        ("en", "notice", "BGS", "en", _sample("notice", "en")),
+        ("long", "notice", "BGS", "zh", long_notice),
+        ("budget", "budget", "JCK", "zh", _sample("budget", "zh")),
+        ("approval", "approval", "BGS", "zh", _sample("approval", "zh")),
     ):
         path = folder / f"{key}.yaml"
         path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
         item = bureau.json(
-            "generate", "notice", "--data", path, "--dept", "BGS", "--lang", lang, "--pdf"
+            "generate", name, "--data", path, "--dept", dept, "--lang", lang, "--pdf"
         )
         bureau.ok("get", item["id"], "--out", folder / f"{key}.pdf")
         made[key] = (folder / f"{key}.pdf").read_bytes()
@@ -136,3 +138,17 @@ def test_the_red_rule_is_4_mm_under_the_document_number(pdfs):
 def test_the_issuing_authority_mark_names_the_issuing_department(pdfs):
     lines = [text for _, _, _, text in _body_lines(pdfs["zh"], 0)]
     assert "市教育局办公室文件" in lines
+
+
+@pytest.mark.parametrize("key", ["zh", "en", "budget", "approval"])
+def test_the_signature_never_stands_alone_on_a_page(pdfs, key):
+    """GB/T 9704 7.3.5: a paragraph of the text goes over with the issuing organ and date."""
+    pdf = pdfs[key]
+    last = rendered.words(pdf)[-1].page
+    rendered.render_page(pdf, last, 60, keep_as=f"signature-page-{key}")
+    organ = "市教育局办公室" if key != "budget" else "市教育局计划财务科（审计科）"
+    if key == "en":
+        organ = "General Office, City Education Bureau"
+    lines = [text for page, _, text in rendered.lines(pdf) if page == last]
+    signature = next(i for i, text in enumerate(lines) if text == organ.replace(" ", ""))
+    assert signature >= 1, lines  # some text of the document comes before it on its page

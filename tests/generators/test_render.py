@@ -110,7 +110,9 @@ def test_notice_body_headings_get_heading_styles(builtin):
     styles = {p.text: p.style.name for p in docx.Document(io.BytesIO(data)).paragraphs}
     assert styles["一、总体要求"] == "GB Heading 1"
     assert styles["二、教学安排"] == "GB Heading 1"
-    assert styles["开学第一天课表、教材全部到位。"] == "GB Body"
+    assert styles["各校要于2027年2月20日前完成开学各项准备工作，并报基础教育科。"] == "GB Body"
+    # the last paragraph goes over to the next page with the signature block, if need be
+    assert styles["开学第一天课表、教材全部到位。"] == "GB Body Kept With Next"
 
 
 def test_a_heading_on_its_own_line_keeps_with_the_next_paragraph(builtin):
