@@ -1303,6 +1303,8 @@ def register_styles(lang: str) -> list[Style]:
             para=ppr(line=cell_line, jc="center"),
         ),
         Style("RegSign", "Register Signature", SERIF, text, para=ppr(line=360)),
+        # An archival code set as Latin text, which LibreOffice does not break inside.
+        Style("RegCode", "Register Archival Code", SERIF, 0, kind="character", lang="en-US"),
         Style("SealAnchor", "SealAnchor", SERIF, text, para=ppr(line=720, keep_next=True)),
         Style(
             "RegOrgan",
@@ -1405,9 +1407,9 @@ def destruction_register(lang: str) -> DocxDocument:
         ]
     )
     centred = {0, 4, 5, 6, 7}
-    values = [
+    values: list[str | tuple[str, str]] = [
         "{{ loop.index }}",
-        "{{ entry.archive_code }}",
+        ("{{ entry.archive_code }}", "RegCode"),  # never broken across lines
         "{{ entry.doc_no }}",
         "{{ entry.title }}",
         "{{ entry.category }}",
