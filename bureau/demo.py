@@ -179,6 +179,8 @@ def main() -> int:
             save(folder, "notice.zh.yaml", sample("notice", "zh")),
             "--dept",
             "BGS",
+            "--co-issuer",
+            "JJK",
             "--lang",
             "zh",
             "--pdf",
@@ -300,7 +302,8 @@ def main() -> int:
         run("watch", "--once", "--settle", "0")
         reason = inbox / "rejected" / "damaged.docx.reason.txt"
         print(f"{reason.relative_to(HOME)}: {reason.read_text(encoding='utf-8').strip()}")
-        # A co-issuing department adds its seal: a new version with two seals.
+        # The notice is issued jointly with the Basic Education Section, which adds its seal
+        # over its own name: a new version with two seals.
         run("sign", "市教办〔2026〕1号", "--dept", "JJK")
         run("list", "--limit", "12")
         run("numbers")
