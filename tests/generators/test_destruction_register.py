@@ -146,7 +146,8 @@ def test_what_the_template_declares(template: Template):
 def test_samples_are_realistic(lang):
     data = sample(lang)
     assert 3 <= len(data["items"]) <= 5 and data["count"] == len(data["items"])
-    classified = [r for r in data["items"] if r["title"] == "[classified]"]
+    wording = "（涉密文件，题名随密钥销毁）" if lang == "zh" else "[classified]"
+    classified = [r for r in data["items"] if r["title"] == wording]
     assert classified and all(r["doc_no"] == "" for r in classified)
 
 
@@ -236,7 +237,8 @@ def test_each_sample_generates_a_register_with_every_row(bureau: Bureau, tmp_pat
     heading = "销毁清册" if lang == "zh" else "Destruction register"
     assert item["title"] == f"{heading} {data['list_id']}"
     text = document_text(fetch_docx(bureau, item, tmp_path))
-    assert heading in text and data["list_id"] in text and "[classified]" in text
+    classified = "（涉密文件，题名随密钥销毁）" if lang == "zh" else "[classified]"
+    assert heading in text and data["list_id"] in text and classified in text
     for row in data["items"]:
         assert row["archive_code"] in text and row["title"] in text
         if row["doc_no"]:
