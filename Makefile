@@ -14,7 +14,8 @@ FONTCONFIG := /etc/fonts/conf.d/65-bureau-gb-fonts.conf
 
 .PHONY: setup system-packages gb-fonts lock demo test lint format bench clean
 
-setup: $(STAMP)
+# gb-fonts is checked on every setup (cheaply), so a machine set up before it gets the fonts.
+setup: $(STAMP) gb-fonts
 
 # Installs exactly what uv.lock names (versions and hashes), never what is newest today.
 $(STAMP): pyproject.toml uv.lock
@@ -46,15 +47,17 @@ system-packages:
 	else \
 		echo "system packages: please install $(APT_PACKAGES) (needs root)"; \
 	fi
-	@$(MAKE) --no-print-directory gb-fonts
 
-# The GB/T 9704 faces' free stand-ins (fonts/65-bureau-gb-fonts.conf says which for which).
+# The GB/T 9704 faces' free stand-ins (fonts/65-bureau-gb-fonts.conf says which for which)
+# and Times New Roman's (Liberation Serif).
 gb-fonts:
-	@if fc-list 2>/dev/null | grep -qi 'FandolFang' && cmp -s fonts/65-bureau-gb-fonts.conf $(FONTCONFIG); then \
+	@if fc-list 2>/dev/null | grep -qi 'FandolFang' && cmp -s fonts/65-bureau-gb-fonts.conf $(FONTCONFIG) \
+		&& fc-list 2>/dev/null | grep -qi 'Liberation Serif'; then \
 		echo "GB fonts: present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "GB fonts: unpacking the Fandol fonts from texlive-lang-chinese into $(FANDOL_DIR)"; \
-		tmp=$$(mktemp -d) && chmod 755 $$tmp && cd $$tmp && apt-get download texlive-lang-chinese >/dev/null 2>&1 \
+		echo "GB fonts: fonts-liberation, and the Fandol fonts from texlive-lang-chinese into $(FANDOL_DIR)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-liberation >/dev/null \
+		&& tmp=$$(mktemp -d) && chmod 755 $$tmp && cd $$tmp && apt-get download texlive-lang-chinese >/dev/null 2>&1 \
 		&& dpkg-deb --fsys-tarfile texlive-lang-chinese_*.deb | tar -x \
 			./usr/share/texlive/texmf-dist/fonts/opentype/public/fandol/ ./usr/share/doc/texlive-doc/fonts/fandol/ \
 		&& mkdir -p $(FANDOL_DIR) \
