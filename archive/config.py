@@ -34,6 +34,10 @@ class Department:
     template_prefixes: dict[str, dict[str, str]] = field(default_factory=dict)
     classified_prefix_en: str = ""
     classified_prefix_zh: str = ""
+    # The name its documents' issuing-authority mark (版头) shows, e.g. 市教育局 for a
+    # department that issues under the bureau's own mark; "" means its full organ name.
+    mark_en: str = ""
+    mark_zh: str = ""
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -96,6 +100,13 @@ class Config:
         if lang == "zh":
             return f"{self.org_zh}{department.name_zh}"
         return f"{department.name_en}, {self.org_en}"
+
+    def mark(self, dept: str, lang: str) -> str:
+        """The issuer's name in the header mark (版头, GB/T 9704 § 7.2.4), before 文件: the
+        department's `mark` setting, by default its organ name (市教育局办公室文件)."""
+        department = self.department(dept)
+        configured = department.mark_zh if lang == "zh" else department.mark_en
+        return configured or self.organ(dept, lang)
 
     def department(self, code: str) -> Department:
         """The department with `code` (any case), or BadInput listing the known ones."""
@@ -292,6 +303,9 @@ def _department(entry: Any, where: str) -> Department:
     classified = entry.get("classified_prefix") or {}
     if not isinstance(classified, dict):
         raise HomeError(f"{where}: department {code}: classified_prefix maps en/zh to a prefix")
+    mark = entry.get("mark") or {}
+    if not isinstance(mark, dict) or not all(isinstance(v, str) for v in mark.values()):
+        raise HomeError(f"{where}: department {code}: mark maps en/zh to the header mark's name")
     overrides = entry.get("template_prefixes") or {}
     if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
         raise HomeError(f"{where}: department {code}: template_prefixes maps template to en/zh")
@@ -306,6 +320,8 @@ def _department(entry: Any, where: str) -> Department:
         },
         classified_prefix_en=str(classified.get("en") or ""),
         classified_prefix_zh=str(classified.get("zh") or ""),
+        mark_en=str(mark.get("en") or "").strip(),
+        mark_zh=str(mark.get("zh") or "").strip(),
     )
 
 
