@@ -114,8 +114,19 @@ def mixed_analyzer() -> Analyzer:
 
 
 def words(text: str) -> list[str]:
-    """The index terms of `text` (for tests and the blind index to come)."""
+    """The index terms of `text` (for tests and the blind index)."""
     return [t.text for t in mixed_analyzer()(text)]
+
+
+def terms(text: str) -> list[tuple[str, int, int]]:
+    """The index terms of `text` in order, each with the character span it was made from:
+    what an engine that does not run this analyzer itself (tantivy) is given to index."""
+    return [(t.text, t.startchar, t.endchar) for t in mixed_analyzer()(text, chars=True)]
+
+
+def spelling_words(text: str) -> list[str]:
+    """The words of `text` as typed (lower-cased, not stemmed): what did-you-mean offers."""
+    return [t.text for t in (MixedTokenizer() | LowercaseFilter())(text)]
 
 
 _DOC_NO_NOISE = re.compile(r"[\s\[\]【】〔〕()（）［］{}<>《》\"'“”‘’.,，。:：;；#＃\-–—_·/\\]+")

@@ -1,5 +1,5 @@
 """Search as an archivist uses it: `bureau search` over one corpus of English and Chinese
-documents filed and indexed once for the whole module.
+documents filed and indexed once for the whole module, by each index engine in turn.
 
 The corpus is built with the real command (`bureau init`, `bureau file`, `bureau watch`),
 run by its entry point in the test's process (see tests/conftest.py). The searches run
@@ -275,12 +275,21 @@ def file_doc(bureau: Bureau, folder: Path, doc: Doc, items: dict[str, dict]) -> 
     return bureau.json(*args)
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory, pristine_home: Path) -> Corpus:
-    folder = tmp_path_factory.mktemp("search-corpus")
+ENGINES = ["tantivy", "whoosh"]
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def corpus(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pristine_home: Path
+) -> Corpus:
+    """The corpus in a home whose index is built by each engine in turn: every search
+    below must behave the same on both."""
+    folder = tmp_path_factory.mktemp(f"search-corpus-{request.param}")
     root = folder / "home"
     shutil.copytree(pristine_home, root, symlinks=True)  # a home made by `bureau init`
     bureau = Bureau(root, folder)
+    bureau.ok("index", "rebuild", "--engine", request.param)
+    assert bureau.json("index", "status")["engine"] == request.param
     items: dict[str, dict] = {}
     for doc in CORPUS:
         items[doc.key] = file_doc(bureau, folder, doc, items)
