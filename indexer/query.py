@@ -21,6 +21,8 @@ from indexer.documents import blind_token
 from indexer.schema import FIELD_ALIASES, QUERY_FIELDS, make_schema
 
 EXACT_BOOST = 1000.0
+NEAR_SLOP = 8  # positions apart that a loosened word's pieces still count as close
+TOGETHER_BOOST = 2.0
 Query = query.Query
 
 
@@ -46,10 +48,13 @@ def parse(text: str) -> Query:
     return parsed.accept(_cjk_edges)
 
 
-def wanted(text: str, blind_key: bytes | None) -> tuple[Query, Query]:
+def wanted(text: str, blind_key: bytes | None, loose: bool = False) -> tuple[Query, Query]:
     """What a search looks for: the parsed words (with their blind forms when the key is
-    given), and the same with the document the whole text names put first."""
+    given), and the same with the document the whole text names put first. `loose` is the
+    fallback when that finds nothing (see `_loosen`)."""
     parsed = parse(text)
+    if loose:
+        parsed = parsed.accept(_loosen)
     if blind_key is not None:
         parsed = parsed.accept(partial(_or_blind, blind_key))
     exact = _exact(text)
@@ -63,6 +68,51 @@ def words_of(q: Query) -> set[str]:
         for fieldname, text in q.iter_all_terms()
         if fieldname in ("title", "body")
     }
+
+
+def can_loosen(text: str) -> bool:
+    """Whether `loose` can find more than the query as typed: it has a word the analyzer
+    split into pieces (Chinese, or letters and digits run together), outside quotes."""
+    return '"' not in text and parse(text).accept(_loosen) != parse(text)
+
+
+def _loosen(q: Query) -> Query:
+    """A typed word that became several pieces (安全检查 → 安全 全检 检查, `e-mail` → e mail)
+    matches, loosened, wherever its pieces stand in the document: English pieces all
+    required; Chinese ones so that every character of the word is found beside one of its
+    neighbours in the word (教育经费 needs 教育 and 经费, not the 育经 that only joins them,
+    so it finds 教育专项经费). Documents where the pieces stand together, then close, rank
+    first."""
+    if not isinstance(q, query.Phrase) or len(q.words) < 2 or q.fieldname == "blind":
+        return q
+    field, pieces = q.fieldname, list(q.words)
+    if _bigram_chain(pieces):
+        required: Query = query.And(
+            [
+                query.Or([query.Term(field, pieces[i]) for i in (n - 1, n) if 0 <= i < len(pieces)])
+                for n in range(len(pieces) + 1)
+            ]
+        )
+        cover = pieces[0::2] if len(pieces) % 2 else [*pieces[0::2], pieces[-1]]
+    else:
+        required = query.And([query.Term(field, w) for w in pieces])
+        cover = pieces
+    near = query.Or(
+        [
+            query.Phrase(field, pieces, boost=TOGETHER_BOOST),
+            query.Phrase(field, cover, slop=NEAR_SLOP),
+            *(query.Term(field, w) for w in pieces),
+        ]
+    )
+    loosened: Query = query.AndMaybe(required, near)
+    return loosened if q.boost == 1.0 else query.And([loosened], boost=q.boost)
+
+
+def _bigram_chain(pieces: list[str]) -> bool:
+    """Whether `pieces` are the overlapping bigrams of one run of Chinese characters."""
+    return all(len(p) == 2 and is_cjk(p) for p in pieces) and all(
+        a[1] == b[0] for a, b in zip(pieces, pieces[1:], strict=False)
+    )
 
 
 def _lone_cjk(word: object) -> bool:

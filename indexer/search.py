@@ -130,11 +130,15 @@ def _search_once(index_dir: IndexDir, request: SearchRequest, reveal: Reveal | N
 def run(
     engine: Engine, request: SearchRequest, position: int = 0, reveal: Reveal | None = None
 ) -> Results:
-    """`request` against one open engine."""
+    """`request` against one open engine: the words as typed, or, when that finds nothing,
+    the words loosened (`query.can_loosen`)."""
     filters = Filters.of(request)
     offset = (request.page - 1) * request.limit
     parsed, wanted = query.wanted(request.text, request.blind_key)
     page = engine.search(wanted, filters, request.sort == "date", offset, request.limit)
+    if page.total == 0 and query.can_loosen(request.text):
+        parsed, wanted = query.wanted(request.text, request.blind_key, loose=True)
+        page = engine.search(wanted, filters, request.sort == "date", offset, request.limit)
     total = page.total
     pages = -(-total // request.limit)
     words = query.words_of(parsed)

@@ -181,6 +181,23 @@ CORPUS = [
         "2023-08-15",
         retention="D10",
     ),
+    Doc(
+        "zh_funds",  # 教育 and 经费 close, not together: 教育专项经费
+        "关于下达专项资金的通知",
+        f"市财政局下达教育专项经费，用于改善办学条件。{BUREAU_ZH}",
+        "notice",
+        "JCK",
+        "2025-03-20",
+    ),
+    Doc(
+        "zh_funds_far",  # 经费 here, 教育 only far away (in 市教育局)
+        "食堂账目公开办法",
+        f"各校食堂经费应当公开，每月公示一次收支情况，接受师生和家长的监督。{BUREAU_ZH}",
+        "notice",
+        "JCK",
+        "2025-04-02",
+        classification="public",
+    ),
 ]
 DOCS = {doc.key: doc for doc in CORPUS}
 ALL = set(DOCS)
@@ -356,6 +373,41 @@ def test_a_single_chinese_character_finds_the_words_it_begins(corpus: Corpus):
 def test_a_single_chinese_character_is_found_at_the_end_of_a_sentence(corpus: Corpus):
     """材料 stands only before 。 in zh_teacher, so 料 begins no bigram there."""
     assert corpus.found("料") == {"zh_teacher"}
+
+
+def test_a_chinese_query_whose_words_stand_apart_finds_them_when_nothing_has_them_together(
+    corpus: Corpus,
+):
+    """No document says 教育经费; zh_funds says 教育专项经费: each word of the query is there."""
+    assert corpus.found("教育经费") == {"zh_funds", "zh_funds_far"}
+
+
+def test_the_document_where_the_words_stand_closer_ranks_first(corpus: Corpus):
+    assert corpus.keys("教育经费") == ["zh_funds", "zh_funds_far"]
+
+
+def test_a_chinese_query_loosened_still_requires_every_character_with_a_neighbour(
+    corpus: Corpus,
+):
+    """育经 only joins 教育 and 经费; but 教育局经费 needs 局 beside 育 or 经: 市教育局 has it."""
+    assert corpus.found("教育局经费") == {"zh_funds", "zh_funds_far"}
+    assert corpus.found("教育专款") == set()  # 专款 is nowhere
+
+
+def test_words_found_together_are_not_loosened(corpus: Corpus):
+    assert corpus.found("专项经费") == {"zh_funds"}
+    assert corpus.found("安全检查") == {"zh_safety"}
+
+
+def test_a_quoted_chinese_phrase_is_never_loosened(corpus: Corpus):
+    assert corpus.found('"教育经费"') == set()
+
+
+def test_an_english_word_of_several_pieces_is_loosened_to_all_of_them(corpus: Corpus):
+    """`summer-playground` is two pieces, never adjacent: both are required, apart."""
+    assert corpus.found("summer-playground") == {"body_word"}
+    assert corpus.found("summer-laboratories") == {"body_word"}
+    assert corpus.found("summer-canteen") == set()
 
 
 def test_chinese_and_english_words_combine_in_one_query(corpus: Corpus):
