@@ -198,3 +198,11 @@ def test_an_item_encrypted_after_indexing_leaves_none_of_its_words_in_the_index(
         assert index.document_count() == 4
     assert found(bureau, "quokka") == {item["id"]}  # by its blind tokens
     assert found(bureau, "canteens") != set()
+
+
+def test_upgrade_offers_a_whoosh_home_the_switch_to_tantivy(bureau: Bureau):
+    assert bureau.json("upgrade")["index_engine"] == "tantivy"
+    assert "--engine tantivy" not in bureau.ok("upgrade").out
+    on_engine(bureau, "whoosh")
+    assert bureau.json("upgrade")["index_engine"] == "whoosh"
+    assert "bureau index rebuild --engine tantivy" in bureau.ok("upgrade").out
