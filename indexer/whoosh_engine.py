@@ -120,6 +120,8 @@ class WhooshEngine:
         else:
             collector = collectors.TopCollector(offset + limit, usequality=False, replace=0)
         allow, mask = self._restrictions(filters)
+        if allow is not None and not allow:  # Whoosh takes an empty filter for none at all
+            return Page(total=0, found=[])
         if allow is not None or mask is not None:
             collector = collectors.FilterCollector(collector, allow=allow, restrict=mask)
         searcher.search_with_collector(wanted, collector)
@@ -198,6 +200,8 @@ class WhooshEngine:
     def visible(self, filters: Filters) -> tuple[int, list[dict[str, str]]]:
         searcher = self.searcher
         allow, mask = self._restrictions(filters)
+        if allow is not None and not allow:  # an empty filter would count as no filter at all
+            return 0, []
         unreadable = [
             {"id": h["id"], "archive_code": h["archive_code"], "reason": h["text_reason"]}
             for h in searcher.search(

@@ -206,3 +206,19 @@ def test_upgrade_offers_a_whoosh_home_the_switch_to_tantivy(bureau: Bureau):
     on_engine(bureau, "whoosh")
     assert bureau.json("upgrade")["index_engine"] == "whoosh"
     assert "bureau index rebuild --engine tantivy" in bureau.ok("upgrade").out
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_secretary_of_a_department_without_documents_finds_and_counts_nothing(
+    bureau: Bureau, tmp_path: Path, engine: str
+):
+    """Their filter matches no document: that must find nothing, not mean no filter."""
+    on_engine(bureau, engine)
+    file_notices(bureau, tmp_path, 2)  # all of BGS
+    bureau.ok("watch", "--once", "--settle", "0")
+    bureau.json("users", "add", "sara", "--role", "secretary", "--clearance", "internal",
+                "--dept", "RSK")  # fmt: skip
+    result = bureau.json("--user", "sara", "search", "canteens")
+    assert (result["total"], result["hits"]) == (0, [])
+    status = bureau.json("--user", "sara", "index", "status")
+    assert (status["indexed"], status["documents"], status["unavailable"]) == (0, 0, [])
