@@ -1,6 +1,7 @@
 """The data home's configuration: organisation, fonds, time zone, departments, prefixes.
 
-Read in one place (`load`), written once by `bureau init` (`write`). Names, codes and
+Read in one place (`load`), written by `bureau init` (`write`) and when the search index
+changes engine (`with_index_engine`, by `bureau index rebuild --engine`). Names, codes and
 document-number prefixes belong here, not in code; `default_config` seeds a new home with
 the bureau described in ../shared/seed/bureau-functions.txt.
 """
@@ -17,7 +18,7 @@ import yaml
 from archive import atomic, filememo
 from archive.codes import DEPT_RE, FONDS_RE
 from archive.errors import BadInput, HomeError
-from archive.vocab import CLASSIFICATIONS
+from archive.vocab import CLASSIFICATIONS, INDEX_ENGINES, NEW_INDEX_ENGINE
 
 LANGUAGES = ("en", "zh")
 
@@ -84,6 +85,9 @@ class Config:
     departments: tuple[Department, ...]
     watch: WatchSettings = field(default_factory=WatchSettings)
     encrypted_levels: tuple[str, ...] = ("confidential", "secret", "top-secret")
+    # The engine a rebuilt search index is built by. A home configured before there was a
+    # choice says nothing and keeps Whoosh; `bureau init` writes tantivy.
+    index_engine: str = "whoosh"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -163,6 +167,7 @@ def default_config(org: str | None, fonds: str, lang: str) -> dict[str, Any]:
         "default_classification": "internal",
         "orphan_grace_seconds": 3600,
         "departments": departments,
+        "index": {"engine": NEW_INDEX_ENGINE},
     }
 
 
@@ -199,6 +204,7 @@ _KNOWN_KEYS = {
     "departments",
     "watch",
     "encrypted_levels",
+    "index",
 }
 
 
@@ -249,6 +255,7 @@ def parse(data: Any, where: str) -> Config:
         departments=departments,
         watch=_watch(data.get("watch"), where),
         encrypted_levels=_encrypted_levels(data.get("encrypted_levels"), where),
+        index_engine=_index_engine(data.get("index"), where),
         extra={k: v for k, v in data.items() if k not in _KNOWN_KEYS},
     )
 
@@ -267,6 +274,37 @@ def _encrypted_levels(entry: Any, where: str) -> tuple[str, ...]:
         return ()
     lowest = min(CLASSIFICATIONS.index(e) for e in entry)
     return CLASSIFICATIONS[lowest:]
+
+
+def _index_engine(entry: Any, where: str) -> str:
+    if entry is None:
+        return "whoosh"
+    if not isinstance(entry, dict) or set(entry) - {"engine"}:
+        raise HomeError(f"{where}: 'index' must be a mapping with one key, 'engine'")
+    engine = entry.get("engine", "whoosh")
+    if engine not in INDEX_ENGINES:
+        raise HomeError(
+            f"{where}: index.engine must be {' or '.join(INDEX_ENGINES)}, not {engine!r}"
+        )
+    return str(engine)
+
+
+def with_index_engine(data: dict[str, Any], engine: str) -> dict[str, Any]:
+    """The configuration mapping `data` naming `engine` for the search index."""
+    if engine not in INDEX_ENGINES:
+        raise BadInput(f"unknown index engine {engine!r}: use {' or '.join(INDEX_ENGINES)}")
+    return {**data, "index": {**(data.get("index") or {}), "engine": engine}}
+
+
+def read_mapping(path: Path) -> dict[str, Any]:
+    """The configuration file as its YAML mapping (to change one setting and `write` it)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise HomeError(f"{path}: configuration cannot be read: {_first_line(exc)}") from exc
+    if not isinstance(data, dict):
+        raise HomeError(f"{path}: configuration must be a mapping")
+    return data
 
 
 def _watch(entry: Any, where: str) -> WatchSettings:
