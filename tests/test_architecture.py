@@ -2,7 +2,8 @@
 
 archive/ is the centre and imports none of the others; the service layer (bureau/services)
 alone decides permissions; the command line (bureau/cli) parses, calls the services and
-prints, touching no storage module; and a command loads only what it needs.
+prints, touching no storage module (the web server likewise); and a command loads only
+what it needs.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from tests.factories import make_docx
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("archive", "bureau", "generators", "indexer", "seals")
-# What the command line may take from below the service layer: value types, vocabularies
-# and the way a passphrase is asked for, never a store, a catalog or an engine.
+# What the front ends (command line, web) may take from below the service layer: value
+# types, vocabularies and the way a passphrase is asked for, never a store, a catalog or an
+# engine.
 CLI_MAY_IMPORT = {
     "archive.errors",
     "archive.vocab",
@@ -58,8 +60,11 @@ def test_the_archive_imports_none_of_the_other_packages(path: Path):
     assert not others, f"{path.relative_to(ROOT)} imports {sorted(others)}"
 
 
-@pytest.mark.parametrize("path", modules("bureau/cli"), ids=lambda p: str(p.relative_to(ROOT)))
-def test_the_command_line_imports_no_storage_module(path: Path):
+@pytest.mark.parametrize(
+    "path", modules("bureau/cli") + modules("bureau/web"), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_the_front_ends_import_no_storage_module(path: Path):
+    """The command line and the web server reach the archive only through the services."""
     below = {n for n in imported(path) if ours(n) and n.split(".")[0] != "bureau" and _is_module(n)}
     refused = below - CLI_MAY_IMPORT
     assert not refused, f"{path.relative_to(ROOT)} reaches below the services: {sorted(refused)}"

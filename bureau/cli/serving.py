@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+from collections.abc import Iterator
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -42,6 +45,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise BadInput(f"--port {args.port}: give a port from 1 to 65535")
     root = args.home
     keys = signin.unlock(root, get_passphrase())
+    _check_free(args.host, args.port)
     server = Server(str(_home_root(root)), keys, Sessions(), signin.Throttle(), args.secure_cookies)
     app = create_app(server)
     print(
@@ -49,11 +53,55 @@ def cmd_serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        app, host=args.host, port=args.port, log_level="warning", access_log=False
+    )
+    _stoppable_server()(config).run()
+    print("bureau: server stopped", file=sys.stderr)
     return 0
+
+
+def _stoppable_server():
+    import uvicorn
+
+    class Stoppable(uvicorn.Server):
+        """uvicorn's server, ending with exit status 0 on SIGINT or SIGTERM once requests in
+        flight are answered (uvicorn itself re-raises the signal, killing the process)."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            stops = (signal.SIGINT, signal.SIGTERM)
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in stops}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    return Stoppable
 
 
 def _home_root(root: str | None):
     from bureau.services.session import locate
 
     return locate(root).root
+
+
+def _check_free(host: str, port: int) -> None:
+    """BadInput naming the address if the server could not listen there (in use, or not
+    an address of this machine), before uvicorn would log it and exit."""
+    import socket
+
+    from archive.errors import BadInput
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise BadInput(f"--host {host}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror}") from None

@@ -25,6 +25,7 @@ from archive.vault import HeldKeys
 
 ATTEMPTS = 5  # failed sign-ins allowed per user name and per address ...
 WINDOW = 15 * 60  # ... within this many seconds; then sign-in is refused until one ages out
+__all__ = ["HeldKeys", "SignInFailed"]  # for front ends, which import no storage module
 REFUSED = "wrong user name or password"  # one answer for every failure: names are not probed
 
 

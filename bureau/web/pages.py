@@ -22,9 +22,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData, UploadFile
 
 from archive.errors import BadInput
-from archive.vault import HeldKeys
 from bureau.services import signin
 from bureau.services.session import Archive
+from bureau.services.signin import HeldKeys
 from bureau.web.i18n import translator
 from bureau.web.sessions import Session, Sessions
 

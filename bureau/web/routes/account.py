@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from archive.errors import BadInput
-from archive.people import SignInFailed
 from bureau.services import signin
+from bureau.services.signin import SignInFailed
 from bureau.web import pages
 from bureau.web.sessions import LANGUAGES
 
