@@ -6,7 +6,9 @@ corpus of bench/bench_index.py, 300-1500 bytes each, Chinese, English and mixed,
 or internal) filed one by one with `Archive.file` as `bureau file` files them (fsync and
 SQLite's synchronous writes off in that child only, as bench_index does for its fixtures),
 then the index rebuilt with `services.finding.rebuild` as `bureau index rebuild` does. An
-archivist `arc` with a password is added.
+archivist `arc` with a password is added. The home is kept in bench/out/web-home-cache/,
+keyed by the archive's and the indexer's source, so only the first run of a version pays
+for it; each run measures a copy.
 
 Then the real server, `python -m bureau --home H serve` (uvicorn), runs in its own process
 on loopback, and 8 clients (`BENCH_WEB_CLIENTS`), threads of this process each with its own
@@ -30,6 +32,7 @@ section; `BENCH_WEB_PATH=/` measures another page with the same harness.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -65,6 +68,8 @@ PASSWORD = "bench archivist's password"
 PASSPHRASE = "bench passphrase"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 START_TIMEOUT = 60.0
+CORPUS = {"seed": 16, "min_bytes": 300, "max_bytes": 1500}
+CACHE = Path(__file__).with_name("out") / "web-home-cache"
 
 # Queries of the kinds archivists type: common and rarer English words and phrases, Chinese
 # words, names, a school, a document number as typed; every one has hits in the corpus.
@@ -91,7 +96,7 @@ def build_home(home: Path, count: int) -> dict[str, float]:
     from bureau.services import finding
 
     os.fsync = lambda fd: None
-    corpus = Corpus(seed=16, min_bytes=300, max_bytes=1500)
+    corpus = Corpus(**CORPUS)
     work = home.with_name(home.name + "-src")
     work.mkdir(parents=True)
     started = time.perf_counter()
@@ -309,9 +314,33 @@ def _hits(home: Path, keys: HeldKeys) -> dict[str, int]:
 # -- the section -------------------------------------------------------------------------------
 
 
+def cached_home() -> tuple[Path, dict[str, float]]:
+    """The home of ITEMS items, built once for this version of the archive and indexer code
+    (bench/out/web-home-cache/KEY/) and reused by later runs, with what building it took."""
+    folder = CACHE / _cache_key()
+    home, report = folder / "home", folder / "built.json"
+    if not report.is_file():
+        shutil.rmtree(CACHE, ignore_errors=True)  # older versions' homes
+        folder.mkdir(parents=True)
+        report.write_text(_child("--build", str(home), str(ITEMS)), encoding="utf-8")
+    return home, json.loads(report.read_text(encoding="utf-8"))
+
+
+def _cache_key() -> str:
+    """The items, the corpus and every source file that decides what the home holds."""
+    digest = hashlib.sha256(f"{ITEMS}-{CORPUS}".encode())
+    sources = [*(ROOT / "archive").rglob("*.py"), *(ROOT / "indexer").rglob("*.py")]
+    sources += [ROOT / "bench" / "bench_index.py", ROOT / "bench" / "analyzer_corpus.py"]
+    for source in sorted(sources):
+        digest.update(source.relative_to(ROOT).as_posix().encode())
+        digest.update(source.read_bytes())
+    return f"items{ITEMS}-{digest.hexdigest()[:16]}"
+
+
 def measure(folder: Path) -> dict:
     home = folder / "home"
-    built = json.loads(_child("--build", str(home), str(ITEMS)))
+    cached, built = cached_home()
+    shutil.copytree(cached, home, symlinks=True)  # a search writes to the trail
     from bureau.services import signin
 
     keys = signin.unlock(str(home), PASSPHRASE.encode())
