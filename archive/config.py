@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from archive import atomic
+from archive import atomic, filememo
 from archive.codes import DEPT_RE, FONDS_RE
 from archive.errors import BadInput, HomeError
 from archive.vocab import CLASSIFICATIONS
@@ -163,7 +163,12 @@ def write(path: Path, data: dict[str, Any]) -> None:
 
 
 def load(path: Path) -> Config:
-    """Read and validate the configuration file; HomeError with the file name if it is bad."""
+    """Read and validate the configuration file; HomeError with the file name if it is bad.
+    The result is reused while the file is unchanged (archive/filememo.py)."""
+    return filememo.remembered("config", path, [path], lambda: _read(path))
+
+
+def _read(path: Path) -> Config:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from archive import filememo
 from archive.codes import DEPT_RE
 from archive.errors import BadInput, NotFound
 from archive.vocab import RETENTION_YEARS, RETENTIONS
@@ -240,6 +241,10 @@ def load(folder: Path) -> Schedule:
     if not folder.is_dir():
         raise ScheduleError(f"{folder}: retention schedule folder not found")
     files = sorted(p for p in folder.glob("*.yaml") if p.is_file())
+    return filememo.remembered("schedule", folder, [folder, *files], lambda: _read(folder, files))
+
+
+def _read(folder: Path, files: list[Path]) -> Schedule:
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
     for path in files:
