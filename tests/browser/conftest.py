@@ -160,7 +160,7 @@ class Tab:
 
     def shot(self, step: str) -> Path:
         """A full-page screenshot of what the page shows now: <test>-<step>.png."""
-        self._check_unseen(keep=1)
+        self._check_unseen(keep=True)
         target = SCREENSHOTS / f"{self.test}-{step}.png"
         self.page.screenshot(path=str(target), full_page=True)
         self.shots.append(target)
@@ -183,9 +183,11 @@ class Tab:
     def _loaded(self, page: Page) -> None:
         self.loads.append(page.url)
 
-    def _check_unseen(self, keep: int) -> None:
-        """Fail if more pages loaded since the last screenshot than the one now shown."""
-        unseen = self.loads[:-keep] if keep else self.loads
+    def _check_unseen(self, keep: bool) -> None:
+        """Fail if a page loaded since the last screenshot is not the one shown now (when
+        `keep`; a reload of it is the same page), or, at the end, if any was not seen."""
+        shown = self.page.url if keep else None
+        unseen = [url for url in self.loads if url != shown]
         if unseen:
             pytest.fail(f"pages shown without a screenshot (call tab.shot after each): {unseen}")
 
@@ -226,7 +228,7 @@ def open_tab(browser: Browser, live: Live, test: str) -> Tab:
 def close_tab(opened: Tab) -> None:
     """Close the visitor's context after checking it logged no error and saw every page."""
     try:
-        opened._check_unseen(keep=0)
+        opened._check_unseen(keep=False)
         assert not opened.errors, f"the browser logged errors: {opened.errors}"
     finally:
         opened.context.close()
