@@ -26,7 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    expect,
+    sync_playwright,
+)
 
 from tests.conftest import PASSPHRASE, PASSWORD, Bureau
 
@@ -47,6 +54,7 @@ USERS = {  # name: (role, clearance, department), as in tests/web/conftest.py
 }
 START_TIMEOUT = 30.0  # seconds for the server to answer on its port
 WAIT_MS = 15_000  # the longest a step waits in the browser
+expect.set_options(timeout=WAIT_MS)
 
 # A Content-Security-Policy violation is logged by Chromium as a console error; this also
 # reports it through the page's own event, in case a future Chromium words it otherwise.
@@ -234,8 +242,20 @@ def close_tab(opened: Tab) -> None:
         opened.context.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Keep each phase's report on the test, so `tab` knows whether the test itself failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
 def tab(browser: Browser, live: Live, request: pytest.FixtureRequest) -> Iterator[Tab]:
     opened = open_tab(browser, live, request.node.name)
     yield opened
+    called = getattr(request.node, "report_call", None)
+    if called is not None and called.failed:  # its own failure says what went wrong
+        opened.context.close()
+        return
     close_tab(opened)
