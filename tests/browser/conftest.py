@@ -2,8 +2,10 @@
 
 `live` (one per test module) is a data home made with the CLI, with one user of each role
 (as tests/web/conftest.py has them), and a real `python -m bureau --home H serve` process on
-a free loopback port, stopped when the module ends. `tab` is a fresh browser context (its
-own cookies) on Debian's /usr/bin/chromium; Playwright never downloads a browser.
+a free loopback port, stopped when the module ends; Chromium (Debian's /usr/bin/chromium:
+Playwright never downloads a browser) also runs per module. `tab` is a fresh browser
+context (its own cookies). While the browser runs, a module's fixtures run a command that
+seals (pyHanko's event loop) with `live.bureau.real`, in a new process.
 
 Every page a test shows is kept as a full-page screenshot in test-artifacts/screenshots/,
 named <test>-<step>.png: a test calls `tab.shot(step)` after each page loads, and a test
@@ -134,8 +136,11 @@ def live(pristine_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
             process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one module. Not for the session: while Playwright runs, its event loop is
+    this thread's running loop, and the in-process commands of the tests that follow on the
+    same worker (pyHanko's `asyncio.run` when sealing) would fail."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make setup` installs Debian's chromium (as root)")
     with sync_playwright() as playwright:
