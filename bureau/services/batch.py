@@ -13,7 +13,7 @@ import gc
 import json
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -74,8 +74,11 @@ def generate_batch(
     all_or_nothing: bool = False,
     progress_stream: IO[str] | None = None,
     sealer: Sealer | None = None,
+    on_row: Callable[[], None] | None = None,
 ) -> Summary:
-    """Generate one document per row of `path` (.csv or .xlsx); BadInput for a bad file."""
+    """Generate one document per row of `path` (.csv or .xlsx); BadInput for a bad file.
+    `on_row` is called once for every row finished, whatever became of it (a front end's
+    progress: the terminal's bar is drawn by `progress_stream`)."""
     archive.require("generate", "generate documents")
     archive.config.department(dept)  # an unknown department is a bad command, not 1,000 bad rows
     summary = Summary()
@@ -86,6 +89,8 @@ def generate_batch(
                 job = _job(generator, template, row, dept, lang, classification, summary)
                 if job is not None:
                     yield row.number, job
+                elif on_row:
+                    on_row()
 
         if all_or_nothing:
             for _ in jobs():
@@ -94,9 +99,10 @@ def generate_batch(
                 return summary
         rows_seen = 0
         with Progress(None, f"generating {template.name}", progress_stream or sys.stderr) as bar:
+            tally = _Tally(bar, on_row)
             for chunk in chunks(jobs(), CHUNK):
                 rows_seen += len(chunk)
-                _run_chunk(generator, chunk, pdf, summary, bar)
+                _run_chunk(generator, chunk, pdf, summary, tally)
         if rows_seen == 0 and not summary.failed:
             raise BadInput(f"{path.name}: no data rows below the header")
     return summary
@@ -149,8 +155,21 @@ def _row_data(template: catalog.Template, values: dict[str, str | None]) -> dict
     return data
 
 
+class _Tally:
+    """The terminal's progress bar, and the caller's `on_row`, told of each row finished."""
+
+    def __init__(self, bar: Progress, on_row: Callable[[], None] | None) -> None:
+        self.bar = bar
+        self.on_row = on_row
+
+    def advance(self) -> None:
+        self.bar.advance()
+        if self.on_row:
+            self.on_row()
+
+
 def _run_chunk(
-    generator, chunk: list[tuple[int, Job]], pdf: bool, summary: Summary, bar: Progress
+    generator, chunk: list[tuple[int, Job]], pdf: bool, summary: Summary, bar: _Tally
 ) -> None:
     rendered = []
     for count, (row, job) in enumerate(chunk, start=1):

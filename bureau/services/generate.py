@@ -137,14 +137,20 @@ class Generator:
                 self.archive.void_number(number, f"rendering failed: {_reason(exc)}")
             raise
 
-    def _render(self, job: Job, number: Number | None) -> Rendered:
+    def draft(self, job: Job, doc_no: str) -> Rendered:
+        """Write the DOCX as `render` does but reserve no number: `doc_no` is printed in
+        its place (a preview's placeholder) and recorded nowhere."""
+        return self._render(job, None, doc_no)
+
+    def _render(self, job: Job, number: Number | None, draft_no: str = "") -> Rendered:
         config = self.archive.config
+        doc_no = number.doc_no if number else draft_no
         department = config.department(job.dept)
         day = _document_date(job, datetime.now(config.tz).date())
         context = render.DocContext(
             date=day,
             lang=job.lang,
-            number=number.doc_no if number else "",
+            number=doc_no,
             org=config.org(job.lang),
             organ=config.organ(department.code, job.lang),
             dept_code=department.code,
@@ -163,7 +169,7 @@ class Generator:
                 "date": day.isoformat(),
                 "classification": job.classification,
                 "retention": category.retention,
-                "doc_no": number.doc_no if number else "",
+                "doc_no": number.doc_no if number else "",  # never a draft's placeholder
                 "template": job.template.name,
             }
         )
