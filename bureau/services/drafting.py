@@ -29,7 +29,11 @@ from archive.service import Archive
 from archive.vocab import CLASSIFIED
 from bureau.services import generate, sealing
 from bureau.services.generate import PdfFailed, Workspace
-from generators.catalog import Template
+from generators.catalog import Field, Template
+from generators.fields import FieldError, FieldErrors
+
+# The template's form, as the front ends show it (they import no module below the services)
+__all__ = ["Field", "FieldError", "FieldErrors", "Template"]
 
 PLACEHOLDER = "×"  # printed for the sequence number of a preview's document number
 

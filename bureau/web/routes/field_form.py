@@ -15,10 +15,9 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from bureau.services.drafting import Field, FieldError, Template
 from bureau.web import pages
 from bureau.web.i18n import Translate, catalog
-from generators.catalog import Field, Template
-from generators.fields import FieldError
 
 PREFIX = "field."
 TABLE_ROWS = 3  # empty rows a new table offers (secretary.js adds more)

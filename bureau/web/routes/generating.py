@@ -14,11 +14,10 @@ from starlette.datastructures import FormData
 from archive.access import Forbidden
 from archive.errors import BadInput, BureauError, NotFound
 from bureau.services import batch_sheets, documents, drafting
-from bureau.services.drafting import Choices
+from bureau.services.drafting import Choices, FieldError, FieldErrors
 from bureau.web import pages
 from bureau.web.i18n import catalog, translator
 from bureau.web.routes import field_form
-from generators.fields import FieldError, FieldErrors
 
 router = APIRouter()
 RENDITIONS = ("pdf", "docx")
