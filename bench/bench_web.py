@@ -338,6 +338,7 @@ def _cache_key() -> str:
 
 
 def measure(folder: Path) -> dict:
+    load_before = os.getloadavg()[0]
     home = folder / "home"
     cached, built = cached_home()
     shutil.copytree(cached, home, symlinks=True)  # a search writes to the trail
@@ -360,6 +361,7 @@ def measure(folder: Path) -> dict:
         "bare_many": bare_many,
         "web": web,
         "path": path,
+        "load": load_before,
     }
 
 
@@ -396,7 +398,8 @@ def lines(m: dict) -> list[str]:
         f"max {found[-1]:,}) without pause for {SECONDS:.0f} s after a {WARMUP_SECONDS:.0f} s "
         "warm-up. The bare rows run the same queries through `bureau.services.finding.search` "
         "in-process (the work the page wraps), on a home opened once per thread. The clients "
-        "share the machine's CPUs with the server.",
+        f"share the machine's {os.cpu_count()} CPUs with the server; load average when the "
+        f"measurements started: {m['load']:.1f} (the machine is shared: compare the ratio).",
         "",
         "| what | requests/s | p50 ms | p95 ms | p99 ms | requests | errors |",
         "|---|---|---|---|---|---|---|",
