@@ -99,3 +99,15 @@ def test_the_tests_would_see_an_inline_script_the_policy_refuses(tab: Tab):
     assert any("Content Security Policy" in e for e in tab.errors), tab.errors
     assert any(e.startswith("CSP violation: script-src") for e in tab.errors), tab.errors
     tab.errors.clear()
+
+
+def test_every_page_of_the_administrators_menu_opens_without_an_error(tab: Tab):
+    """A screenshot of each page the menu offers (the administrator's has them all)."""
+    tab.sign_in("tester")
+    links = tab.page.locator("nav.menu a").evaluate_all("links => links.map(a => a.pathname)")
+    assert {"/generate", "/batch", "/search", "/inbox", "/verify", "/users"} <= set(links)
+    for path in links:
+        answer = tab.go(path)
+        assert answer is not None and answer.status == 200, (path, answer and answer.status)
+        expect(tab.page.locator("h1")).to_be_visible()
+        tab.shot(path.strip("/").replace("/", "-"))
