@@ -163,6 +163,10 @@ def _run(
     exact = _exact(request.text)
     wanted = query.Or([*exact, parsed]) if exact else parsed
     allow, mask = _restrictions(searcher, request)
+    if allow is not None and not allow:  # Whoosh would take an empty filter for none at all
+        return Results(
+            total=0, hits=[], suggestion=None, page=request.page, pages=0, position=position
+        )
     page = ResultsPage(
         _top(searcher, wanted, request, allow, mask), request.page, pagelen=request.limit
     )
@@ -364,11 +368,16 @@ def visible_documents(
     index = index_dir.open(generation, readonly=True)
     try:
         with index.searcher() as searcher:
+            allowed = _docs(searcher, seen)
+            if not allowed:  # an empty filter would count as no filter at all
+                return 0, []
             unreadable = [
                 {"id": h["id"], "archive_code": h["archive_code"], "reason": h["text_reason"]}
-                for h in searcher.search(query.Term("text", "unavailable"), filter=seen, limit=None)
+                for h in searcher.search(
+                    query.Term("text", "unavailable"), filter=allowed, limit=None
+                )
             ]
-            indexed = len(searcher.search(query.Every(), filter=seen, limit=None))
+            indexed = len(searcher.search(query.Every(), filter=allowed, limit=None))
     finally:
         index.close()
     return indexed, unreadable

@@ -30,6 +30,7 @@ CLI_MAY_IMPORT = {
     "archive.filing",
     "indexer.request",
     "seals.passphrase",
+    "seals.report",  # the verification report's value types and verdicts
 }
 HEAVY = ("pyhanko", "whoosh", "pypdf", "docx", "docxtpl", "fontTools", "rich.console", "watchdog")
 

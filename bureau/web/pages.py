@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -85,6 +85,9 @@ def acting(request: Request) -> Iterator[Archive]:
         here.sessions.end(session(request))
         raise NotSignedIn() from None
     with archive:
+        role = archive.user.role
+        if role != identity(request).role:  # changed by an administrator since sign-in
+            session(request).identity = replace(identity(request), role=role)
         yield archive
 
 

@@ -11,15 +11,6 @@ import pytest
 from tests.web import archivist_support as docs
 from tests.web.conftest import Web
 
-# The Whoosh engine (indexer/search.py, being replaced) drops a filter that matches no
-# document at all: FilterCollector takes an empty allow-set for "no filter". So a filter
-# for a department or kind with no documents finds everything, and a secretary of a
-# department with no documents yet finds other departments' items.
-EMPTY_FILTER_IGNORED = pytest.mark.xfail(
-    reason="indexer/search.py: an empty allow-set is ignored by Whoosh's FilterCollector",
-    strict=False,
-)
-
 
 @pytest.fixture
 def filed(web: Web, tmp_path: Path) -> dict[str, dict]:
@@ -86,7 +77,6 @@ def test_the_secretary_finds_nothing_when_only_the_secret_item_matches(web: Web,
     assert "没有找到" in page and filed["secret"]["archive_code"] not in page
 
 
-@EMPTY_FILTER_IGNORED
 def test_a_secretary_of_a_department_without_documents_finds_none_of_others(web: Web, filed: dict):
     web.bureau.ok(
         "users", "add", "rsk", "--role", "secretary", "--clearance", "internal", "--dept", "RSK"
@@ -95,7 +85,6 @@ def test_a_secretary_of_a_department_without_documents_finds_none_of_others(web:
     assert hit_ids(page) == [] and filed["canteen"]["archive_code"] not in page
 
 
-@EMPTY_FILTER_IGNORED
 def test_a_filter_matching_nothing_does_not_widen_a_secretarys_search(
     web: Web, filed: dict, tmp_path: Path
 ):
@@ -117,9 +106,9 @@ def test_the_archivist_finds_the_secret_item(web: Web, filed: dict):
         ({"from": "2026-01-01"}, ["secret"]),
         ({"to": "2025-12-31"}, ["canteen"]),
         ({"classification": "secret"}, ["secret"]),
-        pytest.param({"dept": "RSK"}, [], marks=EMPTY_FILTER_IGNORED),
+        pytest.param({"dept": "RSK"}, []),
         ({"dept": "BGS", "kind": "notice"}, ["canteen", "secret"]),
-        pytest.param({"kind": "budget"}, [], marks=EMPTY_FILTER_IGNORED),
+        pytest.param({"kind": "budget"}, []),
     ],
 )
 def test_filters_narrow_the_hits(web: Web, filed: dict, filters: dict, expected: list[str]):

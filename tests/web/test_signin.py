@@ -179,3 +179,10 @@ def test_the_language_switch_is_kept_in_the_session(web: Web):
     visitor.submit("/lang", {"lang": "en", "next": "/"})
     page = visitor.get("/").text
     assert "Search" in page and 'lang="en"' in page
+
+
+def test_a_changed_role_shows_in_the_menu_at_the_next_page(web: Web):
+    visitor = web.signed_in("sec")
+    assert 'href="/audit"' not in visitor.get("/").text
+    web.bureau.ok("users", "set-role", "sec", "auditor")
+    assert 'href="/audit"' in visitor.get("/").text
