@@ -366,9 +366,11 @@ def measure(folder: Path) -> dict:
 
 
 def _served(base: str, path: str) -> bool:
-    """Whether the server has the page at `path` (else the harness measures /)."""
+    """Whether the server has the page at `path` and it finds what a query asks (else the
+    harness measures /)."""
     with signed_in_client(base) as client:
-        return client.get(f"{path}?q=school").status_code == 200
+        answer = client.get(f"{path}?q=school")
+        return answer.status_code == 200 and 'id="search-total"' in answer.text
 
 
 def _row(what: str, load: Load) -> str:
