@@ -212,8 +212,6 @@ class Tab:
         url = message.location.get("url", "")
         if failed and self.documents.get(url) == int(failed.group(1)):
             return  # the error page the test went to (a 404, the refused sign-in's 401)
-        if failed and url == self.live.at("/favicon.ico"):
-            return  # the browser's own guess, not something a page asked for
         self.errors.append(f"{text} ({url})")
 
     def _response(self, response) -> None:
