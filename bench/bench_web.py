@@ -111,9 +111,15 @@ def build_home(home: Path, count: int) -> dict[str, float]:
             archive.file(filing_request(doc, path))
         filed = time.perf_counter()
         indexed = finding.rebuild(archive)
+        engine = getattr(archive.config, "index_engine", "whoosh")
     done = time.perf_counter()
     shutil.rmtree(work)
-    return {"items": indexed, "filing_s": filed - started, "index_s": done - filed}
+    return {
+        "items": indexed,
+        "filing_s": filed - started,
+        "index_s": done - filed,
+        "engine": engine,
+    }
 
 
 # -- the server ------------------------------------------------------------------------------
@@ -395,7 +401,8 @@ def lines(m: dict) -> list[str]:
         f"The search page of a real `bureau serve` (uvicorn, one process) on a home of "
         f"{built['items']:,} filed items (small DOCX of bureau text, public and internal; "
         f"filed in {built['filing_s']:.0f} s without fsync, indexed by `finding.rebuild` in "
-        f"{built['index_s']:.0f} s), signed in as an archivist. {CLIENTS} clients on loopback "
+        f"{built['index_s']:.0f} s; index engine: {built.get('engine', 'whoosh')}), signed in "
+        f"as an archivist. {CLIENTS} clients on loopback "
         f"(threads of the benchmark's process, each its own signed-in httpx session) ask "
         f"{page} over {len(QUERIES)} fixed queries (English and Chinese words and phrases, "
         f"names; hits per query: median {statistics.median(found):,}, min {found[0]:,}, "
