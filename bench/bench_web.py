@@ -326,7 +326,8 @@ def cached_home() -> tuple[Path, dict[str, float]]:
     folder = CACHE / _cache_key()
     home, report = folder / "home", folder / "built.json"
     if not report.is_file():
-        shutil.rmtree(CACHE, ignore_errors=True)  # older versions' homes
+        for older in CACHE.glob(f"items{ITEMS}-*"):  # the homes of older code
+            shutil.rmtree(older)
         folder.mkdir(parents=True)
         report.write_text(_child("--build", str(home), str(ITEMS)), encoding="utf-8")
     return home, json.loads(report.read_text(encoding="utf-8"))
