@@ -185,8 +185,8 @@ class Tab:
         self.shot(f"{step}-form")
         self.page.fill("input[name=username]", name)
         self.page.fill("input[name=password]", password)
-        self.page.click("form[action='/login'] button[type=submit]")
-        self.page.wait_for_load_state()
+        with self.page.expect_navigation():  # to the next page, or the form again if refused
+            self.page.click("form[action='/login'] button[type=submit]")
         self.shot(step)
 
     def sign_out(self) -> None:

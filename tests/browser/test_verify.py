@@ -39,8 +39,8 @@ def test_a_sealed_pdf_passes_and_a_tampered_copy_fails(tab: Tab, pdfs: tuple[Pat
     tab.page.wait_for_url(tab.live.at("/verify"))
     tab.shot("form")
     tab.page.set_input_files("input[name=files]", [str(p) for p in pdfs])
-    tab.page.click("form[action='/verify'] button[type=submit]:not([formaction])")
-    tab.page.wait_for_load_state()
+    with tab.page.expect_navigation():
+        tab.page.click("form[action='/verify'] button[type=submit]:not([formaction])")
     sealed = tab.page.locator("article.report", has=tab.page.locator("h3", has_text="sealed.pdf"))
     tampered = tab.page.locator(
         "article.report", has=tab.page.locator("h3", has_text="tampered.pdf")
