@@ -117,6 +117,31 @@ class Records(OpenArchive):
         raises IntegrityError and leaves `out` as it was.
         """
         self.audit_key()  # the retrieval is recorded: nothing is written without the key
+        item, stored = self._retrievable(ref, rendition)
+        target = out / _safe_name(stored.name) if out.is_dir() else out
+        if target.exists() and not overwrite:
+            raise BadInput(f"{target}: already exists (use --force to replace it)")
+        if not target.parent.is_dir():
+            raise BadInput(f"{target.parent}: no such directory")
+        content = self.vault.read(item, stored)
+        with atomic.replacing(target) as stream:
+            stream.write(content)
+        self._record_retrieval(item, stored)
+        return item, stored, target
+
+    def fetch(
+        self, ref: str, rendition: str | None = None
+    ) -> tuple[items.Item, items.StoredFile, bytes]:
+        """A rendition's content in memory, verified (and decrypted) like `get`'s, its
+        retrieval recorded the same way: for a front end that sends it on (the web), so a
+        decrypted copy never touches the disk."""
+        self.audit_key()
+        item, stored = self._retrievable(ref, rendition)
+        content = self.vault.read(item, stored)
+        self._record_retrieval(item, stored)
+        return item, stored, content
+
+    def _retrievable(self, ref: str, rendition: str | None) -> tuple[items.Item, items.StoredFile]:
         item = self.vault.reveal(self._find(ref))
         if item.disposed:
             raise BadInput(
@@ -127,14 +152,9 @@ class Records(OpenArchive):
         if stored is None:
             have = ", ".join(f.rendition for f in item.files if f.role == "document")
             raise NotFound(f"{item.archive_code} has no {rendition} rendition (it has {have})")
-        target = out / _safe_name(stored.name) if out.is_dir() else out
-        if target.exists() and not overwrite:
-            raise BadInput(f"{target}: already exists (use --force to replace it)")
-        if not target.parent.is_dir():
-            raise BadInput(f"{target.parent}: no such directory")
-        content = self.vault.read(item, stored)
-        with atomic.replacing(target) as stream:
-            stream.write(content)
+        return item, stored
+
+    def _record_retrieval(self, item: items.Item, stored: items.StoredFile) -> None:
         with catalog.write(self.conn):
             audit.append(
                 self.conn,
@@ -143,7 +163,6 @@ class Records(OpenArchive):
                 item.id,
                 {"rendition": stored.rendition, "sha256": stored.sha256},
             )
-        return item, stored, target
 
     def read_content(self, item: items.Item, stored: items.StoredFile) -> bytes:
         """A stored file's content, verified and (for an encrypted item) decrypted, in

@@ -55,6 +55,14 @@ def retrieve(
     return archive.get(ref, out, rendition, overwrite)
 
 
+def fetch(
+    archive: Archive, ref: str, rendition: str | None = None
+) -> tuple[Item, StoredFile, bytes]:
+    """A rendition's verified content in memory (for a front end that sends it on)."""
+    archive.require("get", "retrieve files")
+    return archive.fetch(ref, rendition)
+
+
 def list_items(
     archive: Archive,
     dept: str | None = None,

@@ -1,5 +1,6 @@
 """A stored file handed to a browser: the same verified retrieval as `bureau get`, its
-bytes returned instead of written where the user says.
+bytes returned in memory instead of written where the user says (a decrypted copy never
+touches the disk).
 
 The file is named by its rendition (`docx`, `pdf`), never by a path: nothing a request
 says can reach outside the store. The retrieval is recorded in the audit trail like any
@@ -8,9 +9,7 @@ other.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from archive.items import Item, StoredFile
 from archive.service import Archive
@@ -27,7 +26,4 @@ class Download:
 def download(archive: Archive, ref: str, rendition: str | None = None) -> Download:
     """The verified content of `ref`'s rendition (default: the official one). NotFound
     for an item the user may not see, exactly as for one that does not exist."""
-    with tempfile.TemporaryDirectory(prefix="bureau-download-") as folder:
-        target = Path(folder) / "content"
-        item, stored, written = documents.retrieve(archive, ref, target, rendition)
-        return Download(item, stored, written.read_bytes())
+    return Download(*documents.fetch(archive, ref, rendition))

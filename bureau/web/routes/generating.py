@@ -3,8 +3,6 @@ document made, with its sealed PDF and DOCX to download."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -44,10 +42,8 @@ def download(request: Request, item_id: str, rendition: str) -> Response:
     """A rendition of a generated item, retrieved (and recorded) as `bureau get` does."""
     if rendition not in RENDITIONS:
         raise NotFound(f"no {rendition!r} rendition")
-    with tempfile.TemporaryDirectory(prefix="bureau-download-") as folder:
-        with pages.acting(request) as archive:
-            _, stored, path = documents.retrieve(archive, item_id, Path(folder), rendition)
-        content = path.read_bytes()
+    with pages.acting(request) as archive:
+        _, stored, content = documents.fetch(archive, item_id, rendition)
     return Response(
         content,
         media_type=stored.media_type or "application/octet-stream",
