@@ -1,6 +1,7 @@
 """The data home's configuration: organisation, fonds, time zone, departments, prefixes.
 
-Read in one place (`load`), written once by `bureau init` (`write`). Names, codes and
+Read in one place (`load`), written by `bureau init` (`write`) and when the search index
+changes engine (`with_index_engine`, by `bureau index rebuild --engine`). Names, codes and
 document-number prefixes belong here, not in code; `default_config` seeds a new home with
 the bureau described in ../shared/seed/bureau-functions.txt.
 """
@@ -17,7 +18,7 @@ import yaml
 from archive import atomic, filememo
 from archive.codes import DEPT_RE, FONDS_RE
 from archive.errors import BadInput, HomeError
-from archive.vocab import CLASSIFICATIONS
+from archive.vocab import CLASSIFICATIONS, INDEX_ENGINES, NEW_INDEX_ENGINE
 
 LANGUAGES = ("en", "zh")
 
@@ -34,6 +35,10 @@ class Department:
     template_prefixes: dict[str, dict[str, str]] = field(default_factory=dict)
     classified_prefix_en: str = ""
     classified_prefix_zh: str = ""
+    # The name its documents' issuing-authority mark (版头) shows, e.g. 市教育局 for a
+    # department that issues under the bureau's own mark; "" means its full organ name.
+    mark_en: str = ""
+    mark_zh: str = ""
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -80,6 +85,9 @@ class Config:
     departments: tuple[Department, ...]
     watch: WatchSettings = field(default_factory=WatchSettings)
     encrypted_levels: tuple[str, ...] = ("confidential", "secret", "top-secret")
+    # The engine a rebuilt search index is built by. A home configured before there was a
+    # choice says nothing and keeps Whoosh; `bureau init` writes tantivy.
+    index_engine: str = "whoosh"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -96,6 +104,13 @@ class Config:
         if lang == "zh":
             return f"{self.org_zh}{department.name_zh}"
         return f"{department.name_en}, {self.org_en}"
+
+    def mark(self, dept: str, lang: str) -> str:
+        """The issuer's name in the header mark (版头, GB/T 9704 § 7.2.4), before 文件: the
+        department's `mark` setting, by default its organ name (市教育局办公室文件)."""
+        department = self.department(dept)
+        configured = department.mark_zh if lang == "zh" else department.mark_en
+        return configured or self.organ(dept, lang)
 
     def department(self, code: str) -> Department:
         """The department with `code` (any case), or BadInput listing the known ones."""
@@ -152,6 +167,7 @@ def default_config(org: str | None, fonds: str, lang: str) -> dict[str, Any]:
         "default_classification": "internal",
         "orphan_grace_seconds": 3600,
         "departments": departments,
+        "index": {"engine": NEW_INDEX_ENGINE},
     }
 
 
@@ -188,6 +204,7 @@ _KNOWN_KEYS = {
     "departments",
     "watch",
     "encrypted_levels",
+    "index",
 }
 
 
@@ -238,6 +255,7 @@ def parse(data: Any, where: str) -> Config:
         departments=departments,
         watch=_watch(data.get("watch"), where),
         encrypted_levels=_encrypted_levels(data.get("encrypted_levels"), where),
+        index_engine=_index_engine(data.get("index"), where),
         extra={k: v for k, v in data.items() if k not in _KNOWN_KEYS},
     )
 
@@ -256,6 +274,37 @@ def _encrypted_levels(entry: Any, where: str) -> tuple[str, ...]:
         return ()
     lowest = min(CLASSIFICATIONS.index(e) for e in entry)
     return CLASSIFICATIONS[lowest:]
+
+
+def _index_engine(entry: Any, where: str) -> str:
+    if entry is None:
+        return "whoosh"
+    if not isinstance(entry, dict) or set(entry) - {"engine"}:
+        raise HomeError(f"{where}: 'index' must be a mapping with one key, 'engine'")
+    engine = entry.get("engine", "whoosh")
+    if engine not in INDEX_ENGINES:
+        raise HomeError(
+            f"{where}: index.engine must be {' or '.join(INDEX_ENGINES)}, not {engine!r}"
+        )
+    return str(engine)
+
+
+def with_index_engine(data: dict[str, Any], engine: str) -> dict[str, Any]:
+    """The configuration mapping `data` naming `engine` for the search index."""
+    if engine not in INDEX_ENGINES:
+        raise BadInput(f"unknown index engine {engine!r}: use {' or '.join(INDEX_ENGINES)}")
+    return {**data, "index": {**(data.get("index") or {}), "engine": engine}}
+
+
+def read_mapping(path: Path) -> dict[str, Any]:
+    """The configuration file as its YAML mapping (to change one setting and `write` it)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise HomeError(f"{path}: configuration cannot be read: {_first_line(exc)}") from exc
+    if not isinstance(data, dict):
+        raise HomeError(f"{path}: configuration must be a mapping")
+    return data
 
 
 def _watch(entry: Any, where: str) -> WatchSettings:
@@ -292,6 +341,9 @@ def _department(entry: Any, where: str) -> Department:
     classified = entry.get("classified_prefix") or {}
     if not isinstance(classified, dict):
         raise HomeError(f"{where}: department {code}: classified_prefix maps en/zh to a prefix")
+    mark = entry.get("mark") or {}
+    if not isinstance(mark, dict) or not all(isinstance(v, str) for v in mark.values()):
+        raise HomeError(f"{where}: department {code}: mark maps en/zh to the header mark's name")
     overrides = entry.get("template_prefixes") or {}
     if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
         raise HomeError(f"{where}: department {code}: template_prefixes maps template to en/zh")
@@ -306,6 +358,8 @@ def _department(entry: Any, where: str) -> Department:
         },
         classified_prefix_en=str(classified.get("en") or ""),
         classified_prefix_zh=str(classified.get("zh") or ""),
+        mark_en=str(mark.get("en") or "").strip(),
+        mark_zh=str(mark.get("zh") or "").strip(),
     )
 
 

@@ -42,3 +42,8 @@ def retention(value: str) -> str:
     if text in RETENTIONS:
         return text
     raise BadInput(f"unknown retention {value!r}: use one of {', '.join(RETENTIONS)}")
+
+
+# The search index's engines, by name (indexer/engine.py implements them), and a new home's.
+INDEX_ENGINES = ("tantivy", "whoosh")
+NEW_INDEX_ENGINE = "tantivy"

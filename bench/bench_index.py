@@ -74,17 +74,19 @@ from bench.analyzer_corpus import DOCUMENTS, QUERIES
 from bench.documents import pdf_bytes
 from indexer.analysis import doc_no_key, mixed_analyzer
 from indexer.documents import index_fields, item_text
-from indexer.generations import IndexDir
-from indexer.schema import QUERY_FIELDS, SCHEMA_VERSION, make_schema
+from indexer.generations import SCHEMA_VERSION, IndexDir
+from indexer.schema import QUERY_FIELDS, make_schema
 from indexer.search import SearchRequest, search
-from indexer.search import _run as run_with_searcher
-from indexer.sync import WRITER_MEMORY_MB, Indexer
+from indexer.search import run as run_with_engine
+from indexer.sync import Indexer
 from indexer.text import extract
+from indexer.whoosh_engine import WRITER_MEMORY_MB
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTOR = "bench"  # creates every home, so it is their administrator
 CACHE = Path(__file__).with_name("out") / "index-cache"
 CORPUS_VERSION = 2  # change when the synthetic corpus changes, so cached indexes are rebuilt
+ENGINE = "whoosh"  # measured against bare Whoosh here; tantivy in bench_engines
 
 THROUGHPUT_DOCS = 1000
 ROUNDS = 3
@@ -477,10 +479,10 @@ def measure_throughput(archive: Archive, root: Path, file_mb: float) -> Throughp
     rebuilds, catch_ups, bares, bares_indexer_memory = [], [], [], []
     for r in range(ROUNDS):
         with index_dir.writer_lock():
-            rebuilds.append(_timed(Indexer(archive, index_dir).rebuild))
+            rebuilds.append(_timed(Indexer(archive, index_dir, ENGINE).rebuild))
         catch_up_dir = IndexDir(root / f"catch-up{r}")  # a fresh index, caught up from 0
         with catch_up_dir.writer_lock():
-            catch_ups.append(_timed(Indexer(archive, catch_up_dir).catch_up))
+            catch_ups.append(_timed(Indexer(archive, catch_up_dir, ENGINE).catch_up))
         bares.append(_timed(lambda r=r: _bare_add(fields, root / f"bare{r}")))
         bares_indexer_memory.append(
             _timed(lambda r=r: _bare_add(fields, root / f"bare-m{r}", WRITER_MEMORY_MB))
@@ -744,7 +746,7 @@ def build_search_indexes() -> float:
 def _write_search_indexes(corpus: Corpus, dirs: dict[int, IndexDir]) -> None:
     """Write the largest index in commits of SEARCH_COMMIT_EVERY; copy it at each size."""
     largest = max(dirs)
-    building = dirs[largest].start_generation()
+    building = dirs[largest].start_generation(ENGINE)
     index = whoosh.index.open_dir(str(building), schema=make_schema())
     for start in range(0, largest, SEARCH_COMMIT_EVERY):
         writer = index.writer(limitmb=256, procs=SEARCH_BUILD_PROCS, multisegment=True)
@@ -762,7 +764,7 @@ def _write_search_indexes(corpus: Corpus, dirs: dict[int, IndexDir]) -> None:
 
 
 def _segments(index_dir: IndexDir) -> int:
-    index = index_dir.open(index_dir.current(), readonly=True)
+    index = index_dir.open(index_dir.current(), readonly=True).index
     try:
         return len(index._segments())
     finally:
@@ -806,7 +808,7 @@ def make_queries(corpus: Corpus, small: IndexDir) -> list[Query]:
 
 def _rare_words(index_dir: IndexDir, rng: random.Random, count: int) -> list[str]:
     """Body words (names, mostly) in 1 to 5 documents of the index, as a reader types them."""
-    index = index_dir.open(index_dir.current(), readonly=True)
+    index = index_dir.open(index_dir.current(), readonly=True).index
     try:
         with index.reader() as reader:
             rare = [
@@ -855,16 +857,12 @@ def measure_search(index_dir: IndexDir, queries: list[Query]) -> Latencies:
         results = search(index_dir, q.request)
         per_call.append(time.perf_counter() - start)
         hits.append(results.total)
-    index = index_dir.open(generation, readonly=True)
+    engine = index_dir.open(generation, readonly=True)
     try:
-        with index.searcher() as searcher:
-            kept_open = [
-                _timed(lambda q=q: run_with_searcher(index, searcher, q.request, 0))
-                for q in queries
-            ]
-            bare = [_timed(lambda q=q: _bare_search(searcher, q.request)) for q in queries]
+        kept_open = [_timed(lambda q=q: run_with_engine(engine, q.request)) for q in queries]
+        bare = [_timed(lambda q=q: _bare_search(engine.searcher, q.request)) for q in queries]
     finally:
-        index.close()
+        engine.close()
     return Latencies(
         per_call=per_call,
         kept_open=kept_open,
@@ -881,10 +879,9 @@ def _median_time(action: Callable[[], object], times: int = 7) -> float:
 
 
 def _open_as_search_does(index_dir: IndexDir) -> None:
-    index = index_dir.open(index_dir.current(), readonly=True)
-    with index.searcher():
-        pass
-    index.close()
+    engine = index_dir.open(index_dir.current(), readonly=True)
+    assert engine.searcher is not None
+    engine.close()
 
 
 def _open_bare(folder: Path) -> None:

@@ -19,6 +19,7 @@ BENCHMARKS = [
     "bench.bench_seals",
     "bench.bench_analyzers",
     "bench.bench_index",
+    "bench.bench_engines",
     "bench.bench_backup",
     "bench.bench_startup",
     "bench.bench_web",

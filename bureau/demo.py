@@ -170,7 +170,8 @@ def main() -> int:
     run("templates", "list")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        # Secretaries: official documents from templates, as DOCX and PDF.
+        # Secretaries: official documents from templates, as DOCX and PDF; what is issued
+        # with authority (the notice, the approval, the certificates) is sealed.
         run(
             "generate",
             "notice",
@@ -178,6 +179,8 @@ def main() -> int:
             save(folder, "notice.zh.yaml", sample("notice", "zh")),
             "--dept",
             "BGS",
+            "--co-issuer",
+            "JJK",
             "--lang",
             "zh",
             "--pdf",
@@ -200,6 +203,7 @@ def main() -> int:
             "--lang",
             "zh",
             "--pdf",
+            "--sign",
             "--data",
             save(folder, "approval.yaml", sample("approval", "zh")),
         )
@@ -220,6 +224,7 @@ def main() -> int:
             "--lang",
             "zh",
             "--pdf",
+            "--sign",
             "--data",
             save(folder, "tq.yaml", sample("certificate-teacher-qualification", "zh")),
         )
@@ -234,6 +239,7 @@ def main() -> int:
             "--lang",
             "zh",
             "--pdf",
+            "--sign",
             check=False,
         )
         print((folder / "graduates.errors.csv").read_text(encoding="utf-8-sig").rstrip())
@@ -296,7 +302,8 @@ def main() -> int:
         run("watch", "--once", "--settle", "0")
         reason = inbox / "rejected" / "damaged.docx.reason.txt"
         print(f"{reason.relative_to(HOME)}: {reason.read_text(encoding='utf-8').strip()}")
-        # A co-issuing department adds its seal: a new version with two seals.
+        # The notice is issued jointly with the Basic Education Section, which adds its seal
+        # over its own name: a new version with two seals.
         run("sign", "市教办〔2026〕1号", "--dept", "JJK")
         run("list", "--limit", "12")
         run("numbers")

@@ -255,7 +255,13 @@ def index_status(report: dict) -> str:
     lines = [
         f"index {report['generation']}: {report['indexed']} of {report['items']} item(s) indexed,"
         f" {report['pending']} pending",
+        f"engine: {report['engine']}, {report['documents']} document(s)",
     ]
+    if report["configured_engine"] != report["engine"]:
+        lines.append(
+            f"  the configuration names {report['configured_engine']}: "
+            f"run `bureau index rebuild` to switch"
+        )
     for entry in report["unavailable"]:
         lines.append(f"  text unavailable: {entry['archive_code']}: {entry['reason']}")
     return "\n".join(lines)

@@ -60,6 +60,14 @@ class DocContext:
     Templates see it as `doc` (with `doc.date` already formatted for the language).
     `classification_mark` is printed top left, e.g. "秘密★10年"; "" for public/internal.
     `copy_number` is the optional six-digit copy number (份号) printed above it.
+    `mark` is the issuer's name in the red header mark (版头), before 文件; a jointly
+    issued document (联合行文) also has the co-issuers' `co_marks` and `co_organs` (their
+    names in the mark and in the signature block), in the order they issue.
+
+    Templates also see the derived `doc.marks` and `doc.organs` (the issuer first, then the
+    co-issuers), `doc.organ_rows` (the organs two a row for the signature block,
+    organ_rows) and `doc.mark_size`, the mark's size in half-points, shrunk so that the
+    longest name and 文件 fit on one line of the text block.
     """
 
     date: datetime.date
@@ -73,9 +81,39 @@ class DocContext:
     classification_mark: str = ""
     printed_by: str = ""
     copy_number: str = ""
+    mark: str = ""
+    co_marks: tuple[str, ...] = ()
+    co_organs: tuple[str, ...] = ()
 
 
-DOC_ATTRIBUTES: frozenset[str] = frozenset(f.name for f in dataclasses.fields(DocContext))
+DERIVED_ATTRIBUTES = frozenset({"marks", "organs", "organ_rows", "mark_size"})
+DOC_ATTRIBUTES: frozenset[str] = (
+    frozenset(f.name for f in dataclasses.fields(DocContext)) | DERIVED_ATTRIBUTES
+)
+# The header mark: at most 36 pt (zh) / 22 pt (en), and no wider than the 156 mm text block
+# less a margin (430 pt); Latin letters of the bold serif are about 0.55 em wide.
+_MARK_MAX_PT = {"zh": 36, "en": 22}
+_MARK_WIDTH_PT = 430
+
+
+def organ_rows(organs: list[str]) -> list[tuple[str, str]]:
+    """The organs of a joint signature block two a row, in order; with an odd number the
+    last stands alone on the right, over the date (GB/T 9704 7.3.5.2)."""
+    rows = [(organs[i], organs[i + 1]) for i in range(0, len(organs) - 1, 2)]
+    if len(organs) % 2:
+        rows.append(("", organs[-1]))
+    return rows
+
+
+def mark_size(names: list[str], lang: str) -> int:
+    """The header mark's font size in half-points, so that the longest of `names` (and 文件
+    after it, in Chinese) stays on one line."""
+    longest = max((len(name) for name in names), default=0)
+    ems = longest + 2 if lang == "zh" else 0.55 * longest
+    largest = _MARK_MAX_PT.get(lang, _MARK_MAX_PT["en"])
+    if ems <= 0:
+        return largest * 2
+    return max(16, min(largest * 2, int(2 * _MARK_WIDTH_PT / ems)))
 
 
 @dataclass(frozen=True)
@@ -187,9 +225,13 @@ def display(value: Any, lang: str) -> Any:
 
 def doc_namespace(doc: DocContext, lang: str) -> types.SimpleNamespace:
     """The reserved `doc` name: DocContext's fields with the date formatted for `lang`."""
-    fields = {name: getattr(doc, name) for name in DOC_ATTRIBUTES}
+    fields = {name: getattr(doc, name) for name in DOC_ATTRIBUTES - DERIVED_ATTRIBUTES}
     fields["date"] = format_date(doc.date, lang)
     fields["lang"] = lang
+    fields["marks"] = [doc.mark or doc.org, *doc.co_marks]
+    fields["organs"] = [doc.organ, *doc.co_organs]
+    fields["organ_rows"] = organ_rows(fields["organs"])
+    fields["mark_size"] = mark_size(fields["marks"], lang)
     return types.SimpleNamespace(**fields)
 
 

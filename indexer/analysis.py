@@ -113,9 +113,31 @@ def mixed_analyzer() -> Analyzer:
     return MixedTokenizer() | LowercaseFilter() | StemFilter(lang="en")
 
 
+# One analyzer for the process: its stemmer keeps a cache of the words it has stemmed,
+# which a new analyzer would start empty (stemming is most of the cost of analysis).
+_SHARED = mixed_analyzer()
+_UNSTEMMED = MixedTokenizer() | LowercaseFilter()
+
+
+def shared_analyzer() -> Analyzer:
+    """The process's one `mixed_analyzer` (for analysing many texts, as snippets do)."""
+    return _SHARED
+
+
 def words(text: str) -> list[str]:
-    """The index terms of `text` (for tests and the blind index to come)."""
-    return [t.text for t in mixed_analyzer()(text)]
+    """The index terms of `text` (for tests and the blind index)."""
+    return [t.text for t in _SHARED(text)]
+
+
+def terms(text: str) -> list[tuple[str, int, int]]:
+    """The index terms of `text` in order, each with the character span it was made from:
+    what an engine that does not run this analyzer itself (tantivy) is given to index."""
+    return [(t.text, t.startchar, t.endchar) for t in _SHARED(text, chars=True)]
+
+
+def spelling_words(text: str) -> list[str]:
+    """The words of `text` as typed (lower-cased, not stemmed): what did-you-mean offers."""
+    return [t.text for t in _UNSTEMMED(text)]
 
 
 _DOC_NO_NOISE = re.compile(r"[\s\[\]【】〔〕()（）［］{}<>《》\"'“”‘’.,，。:：;；#＃\-–—_·/\\]+")

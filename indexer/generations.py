@@ -1,13 +1,14 @@
 """Where the index lives, and how it is replaced whole.
 
     index/CURRENT          names the live generation, e.g. "g000003"
-    index/g000003/         a Whoosh index, plus state.json: its schema version and the
-                           audit position it has indexed up to
+    index/g000003/         an index of one engine (indexer/engine.py), plus state.json: the
+                           engine, its schema version and the audit position indexed up to
     index/writer.lock      held by whoever writes (one writer at a time)
     index/watch.lock       held by a running watcher (one watcher at a time)
 
 A rebuild writes a new generation beside the live one and switches CURRENT atomically, so
-searches never see a half-built index and a killed rebuild leaves the old one in use.
+searches never see a half-built index and a killed rebuild leaves the old one in use. That
+is also how a home changes engine: the new generation is built by the other engine.
 """
 
 from __future__ import annotations
@@ -15,41 +16,29 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import pickle
 import shutil
-import struct
 import time
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import whoosh.index
-from whoosh.filedb.filestore import FileStorage
-
 from archive import atomic
 from archive.errors import IndexBusy, IndexUnusable
-from indexer.schema import SCHEMA_VERSION, make_schema
+from indexer import engine as engines
+from indexer.engine import Engine
 
 REBUILD = "run `bureau index rebuild`"
-# What a damaged index raises from Whoosh's readers (truncated, edited or missing files).
-DAMAGE = (
-    whoosh.index.IndexError,
-    OSError,
-    EOFError,
-    struct.error,
-    pickle.UnpicklingError,
-    zlib.error,
-)
-# Opening also decodes the table of contents, where damage shows as any malformed value.
-OPEN_DAMAGE = (*DAMAGE, ValueError, KeyError, IndexError, TypeError)
+# The version of what the index holds for an item (its fields and their analysis), for
+# every engine: an index of another version is refused with a message to rebuild it.
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
 class State:
     schema: int
     position: int  # the audit sequence number indexed up to
+    engine: str = engines.LEGACY
 
 
 class IndexDir:
@@ -75,11 +64,19 @@ class IndexDir:
     def state(self, generation: Path) -> State:
         try:
             data = json.loads((generation / "state.json").read_text(encoding="utf-8"))
-            state = State(schema=int(data["schema"]), position=int(data["position"]))
+            state = State(
+                schema=int(data["schema"]),
+                position=int(data["position"]),
+                engine=str(data.get("engine", engines.LEGACY)),
+            )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexUnusable(
                 f"the search index is damaged (state unreadable): {REBUILD}"
             ) from exc
+        if state.engine not in engines.ENGINES:
+            raise IndexUnusable(
+                f"the search index was built by an unknown engine {state.engine!r}: {REBUILD}"
+            )
         if state.schema != SCHEMA_VERSION:
             age = "an older" if state.schema < SCHEMA_VERSION else "a newer"
             raise IndexUnusable(
@@ -88,44 +85,57 @@ class IndexDir:
             )
         return state
 
-    def open(self, generation: Path, readonly: bool) -> whoosh.index.Index:
-        """The Whoosh index of `generation`; IndexUnusable if it cannot be opened.
-
-        A reader is opened without memory maps: Whoosh copies each mapped segment whole
-        into memory when it opens it (about 1 s and over 1 GB at 100,000 items), where
-        plain file reads fetch only the postings and stored fields a search touches.
-        """
+    def open(self, generation: Path, readonly: bool) -> Engine:
+        """The index of `generation`, by the engine that built it; IndexUnusable if it
+        cannot be opened."""
+        name = self.state(generation).engine
         try:
-            storage = FileStorage(str(generation), readonly=readonly, supports_mmap=not readonly)
-            index = storage.open_index(schema=make_schema())
-            index.doc_count()
-        except OPEN_DAMAGE as exc:
+            return engines.open_engine(name, generation, readonly)
+        except engines.damage(name, opening=True) as exc:
             raise IndexUnusable(
                 f"the search index is damaged ({_first_line(exc)}): {REBUILD}"
             ) from exc
-        return index
+
+    @contextmanager
+    def reading(self, generation: Path) -> Iterator[Engine]:
+        """The index of `generation` opened read-only; what its files' damage raises while
+        it is read becomes IndexUnusable."""
+        name = self.state(generation).engine
+        index = self.open(generation, readonly=True)
+        try:
+            yield index
+        except engines.damage(name) as exc:
+            raise IndexUnusable(
+                f"the search index is damaged ({_first_line(exc)}): {REBUILD}"
+            ) from exc
+        finally:
+            index.close()
+
+    def engine_of(self, generation: Path) -> str:
+        return self.state(generation).engine
 
     # -- writing ---------------------------------------------------------------------------
 
-    def create_first(self) -> Path:
+    def create_first(self, engine: str) -> Path:
         """Create generation 1, empty, and make it live (only when there is none)."""
-        generation = self.start_generation()
+        generation = self.start_generation(engine)
         return self.finish_generation(generation, position=0)
 
-    def start_generation(self) -> Path:
-        """A new, empty index folder beside the live one, not yet live."""
+    def start_generation(self, engine: str) -> Path:
+        """A new, empty index of `engine` beside the live one, not yet live."""
         self.root.mkdir(parents=True, exist_ok=True)
         self._remove_unfinished()
         number = 1 + max((int(p.name[1:7]) for p in self._generations()), default=0)
         folder = self.root / f"g{number:06d}.building"
         folder.mkdir()
-        whoosh.index.create_in(str(folder), make_schema())
+        engines.create(engine, folder)
+        self.write_state(folder, 0, engine)
         return folder
 
     def finish_generation(self, building: Path, position: int) -> Path:
         """Make a built generation live, then remove the ones before it."""
         live = building.with_name(building.name.removesuffix(".building"))
-        self.write_state(building, position)
+        self.write_state(building, position, self.state(building).engine)
         os.rename(building, live)
         atomic.write_bytes(self.root / "CURRENT", f"{live.name}\n".encode("ascii"))
         for old in self._generations():
@@ -133,8 +143,8 @@ class IndexDir:
                 shutil.rmtree(old, ignore_errors=True)
         return live
 
-    def write_state(self, generation: Path, position: int) -> None:
-        state = {"schema": SCHEMA_VERSION, "position": position}
+    def write_state(self, generation: Path, position: int, engine: str) -> None:
+        state = {"schema": SCHEMA_VERSION, "position": position, "engine": engine}
         atomic.write_bytes(generation / "state.json", json.dumps(state).encode("utf-8"))
 
     @contextmanager

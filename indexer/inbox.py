@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from archive import atomic
 from archive.errors import BadInput, BureauError
 from archive.filing import FiledResult, FilingRequest, Source
 from archive.items import new_id
@@ -195,26 +196,22 @@ class Inbox:
         target_dir.mkdir(exist_ok=True)
         document = next(p for p in claim.iterdir() if not p.name.endswith(SIDECAR))
         target = _free_name(target_dir, document.name)
-        (target_dir / (target.name + REASON)).write_text(
-            reason, encoding="utf-8", errors="backslashreplace"
-        )
         sidecar = claim / (document.name + SIDECAR)
         if sidecar.is_file():
             os.rename(sidecar, target_dir / (target.name + SIDECAR))
         os.rename(document, target)
+        _write_note(target_dir / (target.name + REASON), reason)
         shutil.rmtree(claim)
 
     def _reject_in_place(self, path: Path, reason: str) -> Outcome:
         target_dir = self.folder / REJECTED
         target_dir.mkdir(exist_ok=True)
         target = _free_name(target_dir, path.name)
-        (target_dir / (target.name + REASON)).write_text(
-            reason + "\n", encoding="utf-8", errors="backslashreplace"
-        )
         sidecar = path.with_name(path.name + SIDECAR)
         if sidecar.is_file():
             os.rename(sidecar, target_dir / (target.name + SIDECAR))
         os.rename(path, target)
+        _write_note(target_dir / (target.name + REASON), reason + "\n")
         return Outcome(path.name, "rejected", reason)
 
     def _release(self, claim: Path) -> None:
@@ -362,3 +359,9 @@ def _free_name(folder: Path, name: str) -> Path:
         if not candidate.exists() and not (folder / (candidate.name + REASON)).exists():
             return candidate
     raise BadInput(f"{folder}: too many files named {name}")
+
+
+def _write_note(path: Path, reason: str) -> None:
+    """A reason note, written whole and last: whoever sees it sees all of it, beside the
+    file it is about."""
+    atomic.write_bytes(path, reason.encode("utf-8", errors="backslashreplace"))

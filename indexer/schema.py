@@ -1,5 +1,6 @@
-"""The index's fields. SCHEMA_VERSION changes whenever they (or the analyzer) change, and an
-index of another version is refused with a message to rebuild it."""
+"""The Whoosh engine's fields, whose names and kinds are also the query language's: the
+parser (indexer/query.py) reads a query against this schema whatever the engine.
+`generations.SCHEMA_VERSION` changes whenever the fields (or the analyzer) change."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from whoosh.fields import BOOLEAN, ID, NUMERIC, STORED, TEXT, Schema
 
 from indexer.analysis import mixed_analyzer
 
-SCHEMA_VERSION = 2
 TITLE_BOOST = 4.0
 
 # Fields a user may name in a query (`dept:BGS`, `title:安全`), and the ones searched when

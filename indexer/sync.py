@@ -15,17 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from whoosh.index import Index
-from whoosh.writing import IndexWriter
-
 from archive.items import Item
 from archive.service import Archive
 from indexer.documents import BLIND_PURPOSE, index_fields, item_text
+from indexer.engine import Engine
 from indexer.generations import IndexDir
 
 BATCH = 100  # items per commit while following changes
 REBUILD_BATCH = 1000  # items per commit while rebuilding
-WRITER_MEMORY_MB = 64
 
 Progress = Callable[[int], None]
 
@@ -37,20 +34,28 @@ class Reconciled:
 
 
 class Indexer:
-    """The one writer of a data home's index (hold `IndexDir.writer_lock` around it)."""
+    """The one writer of a data home's index (hold `IndexDir.writer_lock` around it).
 
-    def __init__(self, archive: Archive, index_dir: IndexDir | None = None) -> None:
+    A new generation is built by `engine`, by default the one the home's configuration
+    names; an existing generation is written by the engine that built it.
+    """
+
+    def __init__(
+        self, archive: Archive, index_dir: IndexDir | None = None, engine: str | None = None
+    ) -> None:
         self.archive = archive
         self.dir = index_dir or IndexDir(archive.home.folder("index"))
+        self.engine = engine or archive.config.index_engine
 
-    def _live(self) -> tuple[Path, Index]:
-        generation = self.dir.current() or self.dir.create_first()
+    def _live(self) -> tuple[Path, Engine]:
+        generation = self.dir.current() or self.dir.create_first(self.engine)
         return generation, self.dir.open(generation, readonly=False)
 
     def catch_up(self, on_batch: Progress | None = None) -> int:
         """Index every item changed since the index's position; the number of items handled."""
         generation, index = self._live()
-        position = self.dir.state(generation).position
+        state = self.dir.state(generation)
+        position = state.position
         handled = 0
         try:
             while True:
@@ -59,7 +64,7 @@ class Indexer:
                     return handled
                 if changes.item_ids:
                     self._write(index, changes.item_ids, replace=True)
-                self.dir.write_state(generation, changes.last_seq)
+                self.dir.write_state(generation, changes.last_seq, state.engine)
                 position = changes.last_seq
                 handled += len(changes.item_ids)
                 if on_batch:
@@ -69,27 +74,28 @@ class Indexer:
 
     def reconcile(self) -> Reconciled:
         """Index items the index lacks and remove entries whose item is gone."""
-        generation, index = self._live()
+        _generation, index = self._live()
         try:
-            indexed = set(indexed_ids(index))
+            indexed = set(index.ids())
             catalog = self.archive.item_ids()
             missing = sorted(catalog - indexed)
             gone = sorted(indexed - catalog)
             for start in range(0, len(missing), BATCH):
                 self._write(index, missing[start : start + BATCH], replace=True)
             if gone:
-                writer = index.writer(limitmb=WRITER_MEMORY_MB)
+                writer = index.writer()
                 for item_id in gone:
-                    writer.delete_by_term("id", item_id)
+                    writer.delete(item_id)
                 writer.commit()
             return Reconciled(added=len(missing), removed=len(gone))
         finally:
             index.close()
 
     def rebuild(self, on_batch: Progress | None = None) -> int:
-        """Build a new generation from the whole catalog and make it live; items indexed."""
+        """Build a new generation from the whole catalog and make it live; items indexed.
+        The live generation stays searchable (and is what a killed rebuild leaves)."""
         position, ids = self._snapshot()
-        building = self.dir.start_generation()
+        building = self.dir.start_generation(self.engine)
         index = self.dir.open(building, readonly=False)
         try:
             for start in range(0, len(ids), REBUILD_BATCH):
@@ -114,29 +120,29 @@ class Indexer:
             conn.execute("COMMIT")
         return position, ids
 
-    def _write(self, index: Index, item_ids: list[str], replace: bool) -> None:
+    def _write(self, index: Engine, item_ids: list[str], replace: bool) -> None:
         """Index (or remove) each item. When an item now encrypted was in the index in
-        readable form, the segments are rewritten, so no deleted copy of its text stays."""
+        readable form, the index is purged, so no deleted copy of its text stays."""
         found = self.archive.items_by_id(item_ids)
         purge = replace and _readable_in_index(
             index, [i for i in item_ids if i in found and found[i].encrypted]
         )
-        writer: IndexWriter = index.writer(limitmb=WRITER_MEMORY_MB)
+        writer = index.writer()
         try:
             for item_id in item_ids:
                 item = found.get(item_id)
                 if item is None:
-                    writer.delete_by_term("id", item_id)
+                    writer.delete(item_id)
                     continue
                 fields = self._fields(item)
                 if replace:
-                    writer.update_document(**fields)
+                    writer.replace(fields)
                 else:
-                    writer.add_document(**fields)
+                    writer.add(fields)
         except BaseException:
             writer.cancel()
             raise
-        writer.commit(optimize=purge)
+        writer.commit(purge=purge)
 
     def _fields(self, item: Item) -> dict[str, Any]:
         if not item.encrypted:
@@ -147,22 +153,10 @@ class Indexer:
         return index_fields(readable, item_text(self.archive, readable), key)
 
 
-def _readable_in_index(index: Index, item_ids: list[str]) -> bool:
+def _readable_in_index(index: Engine, item_ids: list[str]) -> bool:
     """Whether any of these items has a document in the index that is not encrypted."""
-    if not item_ids:
-        return False
-    with index.searcher() as searcher:
-        for item_id in item_ids:
-            stored = searcher.document(id=item_id)
-            if stored is not None and not stored.get("encrypted"):
-                return True
+    for item_id in item_ids:
+        stored = index.stored(item_id)
+        if stored is not None and not stored.get("encrypted"):
+            return True
     return False
-
-
-def indexed_ids(index: Index) -> list[str]:
-    """The ids of the items the index holds."""
-    with index.reader() as reader:
-        if reader.doc_count_all() == 0:
-            return []
-        ids = reader.column_reader("id")
-        return [ids[n] for n in reader.all_doc_ids()]

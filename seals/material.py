@@ -23,3 +23,6 @@ class SealMaterial:
     crls: tuple[bytes, ...]  # DER CRLs to embed (the bureau CA's current CRL)
     image: Path | None  # the department's seal picture (PNG, transparent background)
     stamp_text: str  # e.g. "市教育局办公室" or "General Office, City Education Bureau"
+    # The name the picture itself carries round its ring; when it is the stamp text, the
+    # stamp text is not printed a second time across the seal.
+    ring_text: str = ""

@@ -30,6 +30,8 @@ SEAL_SIZE = 42 * MM  # side of the seal's square box, in points
 # Nudge the seal up by this fraction of its size, so the organ name and the date sit
 # slightly below its centre as GB/T 9704 asks.
 _UP = 0.08
+# Anchors further below the first than this many of its line heights are not pressed on.
+_NEAR_LINES = 3
 # GB/T 9704 A4 margins below and right of the type area (156 x 225 mm), for empty pages.
 _MARGIN_BOTTOM, _MARGIN_RIGHT = 35 * MM, 26 * MM
 
@@ -133,6 +135,24 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def _extent(line: _Line, anchor: str) -> tuple[float, float]:
+    """Where `anchor` lies on `line` from left to right: the whole line when it is the
+    anchor, else the text pieces it begins (two organs' names share a line in a joint
+    document's signature block), else the whole line."""
+    if _squash(line.text) == anchor:
+        return line.x1, line.x2
+    parts = sorted(line.parts, key=lambda p: p[0])
+    for start, (x, _) in enumerate(parts):
+        text = ""
+        for _, piece in parts[start:]:
+            text += _squash(piece)
+            if text.startswith(anchor):
+                return x, x + _text_width(anchor, line.size)
+            if not anchor.startswith(text):
+                break
+    return line.x1, line.x2
+
+
 def _square(page: int, cx: float, cy: float, mediabox) -> SealBox:
     """A SEAL_SIZE square centred on (cx, cy), moved inside the page if it sticks out."""
     half = SEAL_SIZE / 2
@@ -171,20 +191,26 @@ def find_seal_box(pdf: bytes, anchors: Sequence[str]) -> SealBox | None:
         lines = []
 
     wanted = [_squash(a) for a in anchors if a and _squash(a)]
-    hits: list[_Line] = []
+    exact = {a: [line for line in lines if _squash(line.text) == a] for a in wanted}
+    # A line that is exactly an anchor (the date, as the signature block prints it) is
+    # where the signature block ends: other anchors are looked for just above it.
+    foot = min((line.y for found in exact.values() for line in found), default=None)
+    hits: list[tuple[_Line, float, float]] = []  # the line, and the anchor's extent on it
     for anchor in wanted:
-        matching = [line for line in lines if _squash(line.text) == anchor] or [
-            line for line in lines if anchor in _squash(line.text)
-        ]
+        matching = exact[anchor] or [line for line in lines if anchor in _squash(line.text)]
         if matching:
-            best = min(matching, key=lambda line: line.y)
-            if best not in hits:
-                hits.append(best)
+            above = [line for line in matching if foot is not None and line.y >= foot]
+            best = min(above or matching, key=lambda line: line.y)
+            if all(best is not hit[0] for hit in hits):
+                hits.append((best, *_extent(best, anchor)))
     if hits:
-        x1 = min(line.x1 for line in hits)
-        x2 = max(line.x2 for line in hits)
-        bottom = min(line.y for line in hits)
-        top = max(line.y + line.size for line in hits)
+        # Across: centred on the first anchor found (the organ's name: in a joint document
+        # each organ's seal sits over its own name). Down: over it and the other anchors
+        # (the date) within a few lines below it, pressing on both.
+        first, x1, x2 = hits[0]
+        near = [line for line, _, _ in hits if abs(line.y - first.y) <= _NEAR_LINES * first.size]
+        bottom = min(line.y for line in near)
+        top = max(line.y + line.size for line in near)
         cy = (bottom + top) / 2 + _UP * SEAL_SIZE
         return _square(index, (x1 + x2) / 2, cy, mediabox)
 

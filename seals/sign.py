@@ -31,7 +31,6 @@ import logging
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,12 +52,14 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.timestamps import TimeStamper
-from pyhanko.stamp import StaticStampStyle, TextStampStyle
+from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from archive import atomic
 from archive.errors import BadInput, BureauError, OperationFailed
+from seals.blend import MultipliedPictureStyle, MultipliedTextStyle
+from seals.cache import cache_dir
 from seals.material import SealMaterial
 from seals.placement import SealBox, clear_of_seals, fallback_box, find_seal_box
 
@@ -208,17 +209,11 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _font_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/bureau-seals/fonts`` (default ``~/.cache``), else a temp directory."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    for candidate in (Path(base), Path(tempfile.gettempdir()) / f"bureau-{os.getuid()}"):
-        target = candidate / "bureau-seals" / "fonts"
-        try:
-            target.mkdir(parents=True, exist_ok=True)
-            if os.access(target, os.W_OK):
-                return target
-        except OSError:
-            continue
-    raise SealingFailed("no writable cache directory for the stamp font (set XDG_CACHE_HOME)")
+    """Where the stamp-font subsets are kept (seals.cache)."""
+    try:
+        return cache_dir("fonts")
+    except OperationFailed as exc:
+        raise SealingFailed(str(exc)) from None
 
 
 def _locate_cjk_font() -> tuple[str, int]:
@@ -296,12 +291,16 @@ def _cut_subset(path: str, index: int, text: str, target: Path) -> None:
         font.save(stream)
 
 
-def _stamp_style(material: SealMaterial, box: SealBox) -> TextStampStyle | StaticStampStyle:
+def _stamp_style(
+    material: SealMaterial, box: SealBox
+) -> TextStampStyle | MultipliedPictureStyle | MultipliedTextStyle:
     """The seal picture filling ``box``, the stamp text in red across its lower part.
 
     A department's round seal carries its name along the rim and a star in the middle; the
     band between the centre and the bottom rim (where real seals put a serial code) is free,
-    so the stamp text goes there, shrunk to fit the circle's chord at that height.
+    so the stamp text goes there, shrunk to fit the circle's chord at that height; a picture
+    whose ring already reads the stamp text is shown alone. The picture is multiplied onto
+    the page (seals.blend), so the text under the seal stays legible.
     """
     background = None
     if material.image is not None:
@@ -314,10 +313,11 @@ def _stamp_style(material: SealMaterial, box: SealBox) -> TextStampStyle | Stati
         y_align=layout.AxisAlignment.ALIGN_MID,
         inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
     )
-    if not material.stamp_text.strip():
+    names_itself = bool(material.ring_text) and material.ring_text == material.stamp_text
+    if not material.stamp_text.strip() or (background is not None and names_itself):
         if background is None:
             raise SealUnusable(f"the seal of {material.dept} has neither a picture nor a text")
-        return StaticStampStyle(
+        return MultipliedPictureStyle(
             background=background, background_layout=picture_layout, border_width=0
         )
     font = GlyphAccumulatorFactory(stamp_font_file(material.stamp_text), font_size=STAMP_FONT_SIZE)
@@ -329,7 +329,7 @@ def _stamp_style(material: SealMaterial, box: SealBox) -> TextStampStyle | Stati
             border_width=2,
             border_color=SEAL_RED,
         )
-    return TextStampStyle(
+    return MultipliedTextStyle(
         stamp_text="%(seal)s",
         text_box_style=text_style,
         background=background,

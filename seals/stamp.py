@@ -10,6 +10,7 @@ give the same PNG bytes.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import shutil
 import subprocess
@@ -20,9 +21,11 @@ from PIL import Image, ImageDraw, ImageFont
 
 from archive import atomic
 from archive.errors import BadInput, OperationFailed
+from seals.cache import cache_dir
 
 SEAL_RED = (230, 0, 18)  # #E60012, the customary vermilion of an official seal
 _SUPERSAMPLE = 3
+_PICTURE_VERSION = 1  # raise when the drawing changes, so cached pictures are redrawn
 _MAX_ARC_DEGREES = 236.0  # the name never runs further round than this
 _MIN_ARC_DEGREES = 120.0  # a short name is spread out to fill the arc, as on a real seal
 _FONT_PATTERNS = (
@@ -75,6 +78,25 @@ def draw_seal(
     image.putalpha(mask)
     _save_png(image, Path(out))
     return Path(out)
+
+
+def organ_seal(organ: str, *, size_px: int = 600) -> Path:
+    """The seal picture whose ring reads `organ`, the issuing organ's full name exactly as
+    the document signs it (archive.config.Config.organ), star in the middle.
+
+    Drawn once per name and font, then kept in the seal cache (seals.cache): a department's
+    documents all carry the same seal, and a renamed organ gets its new name on its seal.
+    """
+    organ = organ.strip()
+    font = find_cjk_font()
+    stat = font.stat()
+    key = hashlib.sha256(
+        f"{_PICTURE_VERSION}|{organ}|{size_px}|{font}|{stat.st_size}|{stat.st_mtime_ns}".encode()
+    ).hexdigest()
+    target = cache_dir("pictures") / f"seal-{key[:24]}.png"
+    if not target.is_file():
+        draw_seal(organ, target, size_px=size_px, font_path=font)
+    return target
 
 
 def _seal_mask(org: str, centre_text: str, size_px: int, font_path: Path) -> Image.Image:

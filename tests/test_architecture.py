@@ -32,7 +32,18 @@ CLI_MAY_IMPORT = {
     "seals.passphrase",
     "seals.report",  # the verification report's value types and verdicts
 }
-HEAVY = ("pyhanko", "whoosh", "pypdf", "docx", "docxtpl", "fontTools", "rich.console", "watchdog")
+HEAVY = (
+    "pyhanko",
+    "whoosh",
+    "tantivy",
+    "pypdf",
+    "docx",
+    "docxtpl",
+    "fontTools",
+    "rich.console",
+    "watchdog",
+)
+ENGINE_LIBRARIES = ("whoosh", "tantivy")
 
 
 def modules(package: str) -> list[Path]:
@@ -70,6 +81,17 @@ def test_the_front_ends_import_no_storage_module(path: Path):
     refused = below - CLI_MAY_IMPORT
     assert not refused, f"{path.relative_to(ROOT)} reaches below the services: {sorted(refused)}"
     assert "sqlite3" not in imported(path)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for pkg in (*PACKAGES, "tests") for p in modules(pkg) if "indexer" not in p.parts],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_only_the_indexer_names_an_index_engine(path: Path):
+    """The engines sit behind indexer/engine.py: everything else works with either."""
+    engines = {n for n in imported(path) if n.split(".")[0] in ENGINE_LIBRARIES}
+    assert not engines, f"{path.relative_to(ROOT)} imports {sorted(engines)}"
 
 
 def _is_module(name: str) -> bool:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from indexer import sync
+from indexer.generations import IndexDir
 from tests.conftest import Bureau
 from tests.factories import make_docx
 
@@ -30,6 +31,23 @@ def hits(bureau: Bureau, *query: str) -> list[str]:
 
 def live_generation(home: Path) -> Path:
     return home / "index" / (home / "index" / "CURRENT").read_text().strip()
+
+
+# The file naming an index's segments: tantivy's, and Whoosh's (_MAIN_<n>.toc).
+TABLES_OF_CONTENTS = {"meta.json"}
+
+
+def index_files(generation: Path) -> list[Path]:
+    """The engine's own files of a generation (its segments and their table of contents,
+    not state.json nor lock files)."""
+    return [
+        f
+        for f in generation.iterdir()
+        if f.is_file()
+        and f.name != "state.json"
+        and not f.name.startswith(".")
+        and not f.name.endswith(".lock")
+    ]
 
 
 def test_rebuild_indexes_every_filed_item(bureau: Bureau, tmp_path: Path):
@@ -69,12 +87,9 @@ def test_watch_once_reconciles_entries_missed_by_the_change_feed(bureau: Bureau,
     state = live_generation(bureau.root) / "state.json"
     data = json.loads(state.read_text())
     bureau.ok("index", "rebuild")  # a fresh generation, then pretend it forgot one item:
-    generation = live_generation(bureau.root)
-    from whoosh.index import open_dir
-
-    index = open_dir(str(generation))
+    index = IndexDir(bureau.root / "index").open(live_generation(bureau.root), readonly=False)
     writer = index.writer()
-    writer.delete_by_term("id", ids[0])
+    writer.delete(ids[0])
     writer.commit()
     index.close()
     assert sorted(hits(bureau, "canteens")) == [ids[1]]
@@ -105,14 +120,14 @@ def test_a_damaged_index_is_detected_with_a_rebuild_hint(
     bureau.ok("index", "rebuild")
     generation = live_generation(bureau.root)
     if damage == "truncate":
-        for f in generation.iterdir():
-            if f.suffix in (".seg", ".toc"):
-                f.write_bytes(f.read_bytes()[:10])
+        for f in index_files(generation):
+            f.write_bytes(f.read_bytes()[:10])
     elif damage == "garbage_current":
         (bureau.root / "index" / "CURRENT").write_text("../../etc\n")
     else:
-        for f in generation.glob("*.seg"):
-            f.unlink()
+        for f in index_files(generation):
+            if f.name not in TABLES_OF_CONTENTS and not f.name.endswith(".toc"):
+                f.unlink()
     result = bureau.fails(2, "search", "canteens")
     assert "bureau index rebuild" in result.err
     assert len(result.err.strip().splitlines()) == 1

@@ -578,6 +578,27 @@ def test_executing_a_list_leaves_tombstones_and_files_a_destruction_register(
     assert "SECRETTITLE" not in text and "Live notice" not in text
 
 
+def test_a_chinese_destruction_register_speaks_chinese_dates_and_wording(
+    bureau: Bureau, tmp_path: Path
+):
+    """In a Chinese home the register shows 2026年3月1日-style dates (not ISO timestamps)
+    and says in Chinese that an encrypted item's title went with its key."""
+    config = bureau.root / "config.yaml"
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    config.write_text(yaml.safe_dump(data | {"language": "zh"}, allow_unicode=True), "utf-8")
+    seed(bureau, tmp_path / "docs", letter("密件 SECRETTITLE", 2000, classification="secret"))
+    add_admin(bureau)
+    proposed = propose(bureau)
+    approve(bureau, proposed["id"])
+    done = bureau.json("retention", "execute", proposed["id"])
+    text = docx_text(fetch(bureau, done["register_item"], tmp_path, "docx"))
+    assert "（涉密文件，题名随密钥销毁）" in text and "[classified]" not in text
+    assert "SECRETTITLE" not in text
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    assert f"{today.year}年{today.month}月{today.day}日" in text
+    assert not [line for line in text.splitlines() if "T" in line and ":" in line]
+
+
 # -- 9. audit verify and tombstones -------------------------------------------------------------
 
 

@@ -6,7 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PIL import Image
+from pypdf import PdfReader
 
+from seals.stamp import organ_seal
+from tests import rendered
 from tests.conftest import Bureau
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -203,3 +207,70 @@ def test_the_report_lists_what_changed_after_a_seal_and_any_active_content(burea
     assert [r["revision"] for r in signature["changes_after"]] == [2]
     assert "validation data" in signature["changes_after"][0]["kinds"]
     assert "Revision 2:" in bureau.ok("verify", sealed[1]).out
+
+
+def test_the_text_under_a_seal_stays_dark(sealed):
+    """The seal is multiplied onto the page like ink: the organ's name and the date under
+    it stay black (an opaque picture would turn them red, or hide them)."""
+    _, out = sealed
+    pdf = out.read_bytes()
+    [seal] = rendered.seal_boxes(pdf)
+    height = rendered.page_height(pdf, seal.page)
+    before = rendered.render_page(rendered.first_revision(pdf), seal.page, 100)
+    after = rendered.render_page(pdf, seal.page, 100, keep_as="sealed-notice-zh")
+    crop = seal.pixels(after, height, 100)
+    text = [
+        i for i, (r, g, b) in enumerate(before.crop(crop).get_flattened_data()) if max(r, g, b) < 80
+    ]
+    assert len(text) > 200  # the organ's name and the date are under the seal
+    sealed_pixels = list(after.crop(crop).get_flattened_data())
+    still_dark = [i for i in text if sealed_pixels[i][0] < 100]
+    assert len(still_dark) >= 0.98 * len(text)
+    red = [p for p in sealed_pixels if p[0] > 180 and p[1] < 80]
+    assert len(red) > 500  # and the seal is there, red
+
+
+def test_the_seal_ring_reads_the_issuing_organs_full_name(sealed):
+    """The seal's picture is the one drawn for the organ as the document signs it
+    (Config.organ: 市教育局办公室), with no second line of stamp text across it."""
+    _, out = sealed
+    reader = PdfReader(out)
+    widget = next(
+        a.get_object() for a in reader.pages[-1]["/Annots"] if a.get_object().get("/FT") == "/Sig"
+    )
+    images, fonts, todo = [], [], [widget["/AP"]["/N"].get_object()]
+    while todo:
+        form = todo.pop()
+        resources = form.get("/Resources", {})
+        fonts.extend(resources.get("/Font", {}).values())
+        for x in resources.get("/XObject", {}).values():
+            x = x.get_object()
+            (images if x.get("/Subtype") == "/Image" else todo).append(x)
+    [image] = images
+    assert fonts == []
+    drawn = Image.open(organ_seal("市教育局办公室")).getchannel("A")
+    assert image["/SMask"].get_object().get_data() == drawn.tobytes()
+
+
+TEACHER_ZH = TEMPLATES / "certificate-teacher-qualification" / "sample.zh.yaml"
+
+
+def test_generate_sign_says_sealed_only_of_an_item_whose_pdf_carries_the_seal(bureau: Bureau):
+    args = ("generate", "certificate-teacher-qualification", "--data", TEACHER_ZH)
+    args += ("--dept", "JXX", "--lang", "zh", "--pdf")
+    plain = bureau.ok(*args)
+    assert "sealed" not in plain.out
+    # the same certificate again, sealed this time: its DOCX is the one already filed
+    result = bureau.fails(2, *args, "--sign")
+    assert "already filed unsealed as" in result.err and "bureau sign" in result.err
+    assert len(bureau.json("list")) == 1
+
+
+def test_generate_sign_reports_the_seal_it_filed(bureau: Bureau):
+    result = bureau.ok(
+        "generate", "certificate-teacher-qualification", "--data", TEACHER_ZH, "--dept", "JXX",
+        "--lang", "zh", "--pdf", "--sign",
+    )  # fmt: skip
+    assert result.out.strip().endswith("sealed by JXX")
+    [item] = bureau.json("list")
+    assert bureau.json("show", item["id"])["sealed"] is True

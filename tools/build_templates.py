@@ -24,6 +24,7 @@ name inside it) marks where the red seal goes, overlapping the issuing organ and
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import sys
@@ -50,6 +51,10 @@ MM = 56.6929
 TEXT_WIDTH = round(156 * MM)  # 8844
 LINE = 579  # 225 mm / 22 lines = 28.95 pt
 CHAR = 320  # one 16 pt character
+SIGN_CENTRE = 6444  # the issuing organ's centre: over the date, which ends four characters in
+RULE_SPACE_PT = 8  # see GBNumber
+GRID_CONDENSE = -5  # twips: see on_grid
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 @dataclass(frozen=True)
@@ -60,8 +65,12 @@ class Face:
     east_asia: str
 
 
-SERIF = Face("Times New Roman", "Noto Serif CJK SC")  # FangSong / SongTi / title face
-SANS = Face("Times New Roman", "Noto Sans CJK SC")  # HeiTi
+# The GB/T 9704 faces by their Windows names (an office's Word has them); fontconfig sends
+# each to a free face of the same style for the PDF (fonts/65-bureau-gb-fonts.conf).
+SERIF = Face("Times New Roman", "仿宋_GB2312")  # body text
+TITLE = Face("Times New Roman", "方正小标宋简体")  # titles and the issuing-authority mark
+SANS = Face("Times New Roman", "黑体")  # level-1 headings, table headings, labels
+KAI = Face("Times New Roman", "楷体_GB2312")  # level-2 headings
 
 
 # ----------------------------------------------------------------------------- raw OOXML
@@ -82,8 +91,9 @@ def rpr(
     italic: bool = False,
     color: str | None = None,
     style: str | None = None,
+    spacing: int = 0,
 ) -> str:
-    """Run properties in schema order (rStyle, rFonts, b, i, color, sz)."""
+    """Run properties in schema order (rStyle, rFonts, b, i, color, spacing, sz)."""
     parts = [f'<w:rStyle w:val="{style}"/>' if style else "", rfonts(face)]
     if bold:
         parts.append("<w:b/><w:bCs/>")
@@ -91,6 +101,8 @@ def rpr(
         parts.append("<w:i/><w:iCs/>")
     if color:
         parts.append(f'<w:color w:val="{color}"/>')
+    if spacing:
+        parts.append(f'<w:spacing w:val="{spacing}"/>')
     if size:
         half = round(size * 2)
         parts.append(f'<w:sz w:val="{half}"/><w:szCs w:val="{half}"/>')
@@ -112,8 +124,10 @@ def ppr(
     hanging: int = 0,
     jc: str = "",
     outline: int | None = None,
+    grid: bool = True,
 ) -> str:
-    """Paragraph properties in the order the schema requires."""
+    """Paragraph properties in the order the schema requires; `grid` False keeps the
+    paragraph off the document's character grid (marks, titles, tables, colophon)."""
     parts = []
     if keep_next:
         parts.append("<w:keepNext/>")
@@ -127,6 +141,8 @@ def ppr(
             + "".join(f'<w:tab w:val="{kind}" w:pos="{pos}"/>' for kind, pos in tabs)
             + "</w:tabs>"
         )
+    if not grid:
+        parts.append('<w:snapToGrid w:val="0"/>')
     rule = f' w:line="{line}" w:lineRule="exact"' if line else ' w:line="240" w:lineRule="auto"'
     parts.append(f'<w:spacing w:before="{before}" w:after="{after}"{rule}/>')
     ind = f' w:left="{left}" w:right="{right}"'
@@ -155,6 +171,8 @@ class Style:
     italic: bool = False
     color: str | None = None
     para: str = ""  # ppr(...) output for paragraph styles
+    spacing: int = 0  # character spacing in twips (negative: condensed)
+    lang: str = ""  # a language for the run, e.g. en-US to keep a number from breaking
 
     def xml(self) -> str:
         body = f'<w:name w:val="{self.name}"/>'
@@ -162,7 +180,10 @@ class Style:
             body += '<w:basedOn w:val="Normal"/><w:qFormat/>' + (self.para or ppr())
         else:
             body += '<w:basedOn w:val="DefaultParagraphFont"/><w:qFormat/>'
-        body += rpr(self.face, self.size, self.bold, self.italic, self.color)
+        body += rpr(self.face, self.size, self.bold, self.italic, self.color, spacing=self.spacing)
+        if self.lang:
+            lang = f'<w:lang w:val="{self.lang}" w:eastAsia="{self.lang}"/>'
+            body = body.replace("</w:rPr>", lang + "</w:rPr>")
         return (
             f'<w:style {W_NS} w:type="{self.kind}" w:customStyle="1"'
             f' w:styleId="{self.id}">{body}</w:style>'
@@ -224,7 +245,11 @@ class Sheet:
 
 
 def gb_styles(lang: str) -> list[Style]:
-    """The styles of the official-document templates (notice, approval, budget)."""
+    """The styles of the official-document templates (notice, approval, budget).
+
+    Chinese body paragraphs sit on the section's character grid (28 a line, 22 lines a
+    page); the mark, title, number, tables and colophon keep off it (`grid=False`).
+    """
     zh = lang == "zh"
     body = 16 if zh else 12
     line = LINE if zh else 360
@@ -233,7 +258,7 @@ def gb_styles(lang: str) -> list[Style]:
     heads = (
         [
             (SANS, False, False),  # 黑体
-            (SERIF, True, False),  # 楷体 (bold serif: no free Kai face)
+            (KAI, False, False),  # 楷体_GB2312
             (SERIF, False, False),  # 仿宋
             (SERIF, False, False),  # 仿宋
         ]
@@ -246,17 +271,32 @@ def gb_styles(lang: str) -> list[Style]:
         ]
     )
     styles = [
-        Style("Tag", "Template Tag", SERIF, body, para=ppr()),
-        Style("GBHeaderLeft", "GB Header Left", SANS, 16 if zh else 12, para=ppr(line=line)),
-        Style("GBHeaderTiny", "GB Header Spacer", SERIF, 1, para=ppr(line=20)),
+        Style("Tag", "Template Tag", SERIF, body, para=ppr(grid=False)),
+        Style(
+            "GBHeaderLeft",
+            "GB Header Left",
+            SANS,
+            16 if zh else 12,
+            para=ppr(line=line, grid=False),
+        ),
+        Style("GBHeaderTiny", "GB Header Spacer", SERIF, 1, para=ppr(line=20, grid=False)),
         Style(
             "GBMark",
             "GB Issuing Authority Mark",
-            SERIF,
+            TITLE if zh else SERIF,
             36 if zh else 22,
-            bold=True,
+            bold=not zh,
             color=RED,
-            para=ppr(jc="center", line=round((40 if zh else 28) * 20)),
+            para=ppr(jc="center", line=round((40 if zh else 28) * 20), grid=False),
+        ),
+        Style(
+            "GBMarkJoint",
+            "GB Joint Issuing Authority Mark",
+            TITLE if zh else SERIF,
+            36 if zh else 22,
+            bold=not zh,
+            color=RED,
+            para=ppr(jc="distribute" if zh else "center", line=round(1.1 * 36 * 20), grid=False),
         ),
         Style(
             "GBNumber",
@@ -267,39 +307,72 @@ def gb_styles(lang: str) -> list[Style]:
                 before=2 * LINE,
                 line=line,
                 jc="center",
-                border=f'<w:bottom w:val="single" w:sz="12" w:space="11" w:color="{RED}"/>',
+                grid=False,
+                # GB/T 9704 7.2.5: the red rule 4 mm below the number. The border's space
+                # counts from the foot of the exact-height line, below the characters' foot:
+                # measured on the PDF, 8 pt puts the rule 4 mm under the characters.
+                border=f'<w:bottom w:val="single" w:sz="12" w:space="{RULE_SPACE_PT}"'
+                f' w:color="{RED}"/>',
             ),
         ),
         Style(
             "GBTitle",
             "GB Title",
-            SERIF,
+            TITLE if zh else SERIF,
             22 if zh else 18,
-            bold=True,
-            para=ppr(before=2 * LINE, line=700 if zh else 480, jc="center", keep_lines=True),
+            bold=not zh,
+            para=ppr(
+                before=2 * LINE,
+                line=700 if zh else 480,
+                jc="center",
+                keep_lines=True,
+                keep_next=True,
+                grid=False,
+            ),
         ),
-        Style("GBRecipients", "GB Recipients", SERIF, body, para=ppr(before=LINE, line=line)),
-        Style("GBCentre", "GB Centred", SERIF, body, para=ppr(line=line, jc="center")),
+        Style(
+            "GBRecipients",
+            "GB Recipients",
+            SERIF,
+            body,
+            para=ppr(before=LINE, line=line, keep_next=True),
+        ),
+        Style("GBCentre", "GB Centred", SERIF, body, para=ppr(line=line, jc="center", grid=False)),
         Style(
             "GBBody", "GB Body", SERIF, body, para=ppr(line=line, jc="both", after=after, **indent)
+        ),
+        # The last paragraph before the signature block (and a paragraph introducing a list)
+        # keeps with what follows: GB/T 9704 allows no page holding the signature alone.
+        Style(
+            "GBBodyKeep",
+            "GB Body Kept With Next",
+            SERIF,
+            body,
+            para=ppr(line=line, jc="both", after=after, keep_next=True, **indent),
         ),
         Style(
             "GBAttachment",
             "GB Attachment",
             SERIF,
             body,
-            para=ppr(before=LINE, line=line, left=5 * CHAR, hanging=3 * CHAR)
+            para=ppr(before=LINE, line=line, left=5 * CHAR, hanging=3 * CHAR, keep_next=True)
             if zh
-            else ppr(before=LINE, line=line, left=1800, hanging=1800),
+            else ppr(before=LINE, line=line, left=1800, hanging=1800, keep_next=True),
         ),
         Style(
             "GBAttachmentMore",
             "GB Attachment Continued",
             SERIF,
             body,
-            para=ppr(line=line, left=5 * CHAR if zh else 1800),
+            para=ppr(line=line, left=5 * CHAR if zh else 1800, keep_next=True),
         ),
-        Style("SealAnchor", "SealAnchor", SERIF, body, para=ppr(line=2 * LINE, keep_next=True)),
+        Style(
+            "SealAnchor",
+            "SealAnchor",
+            SERIF,
+            body,
+            para=ppr(line=2 * LINE, keep_next=True, grid=False),
+        ),
         Style(
             "GBSignature",
             "GB Issuing Organ",
@@ -310,7 +383,22 @@ def gb_styles(lang: str) -> list[Style]:
             para=ppr(
                 line=line,
                 keep_next=True,
-                tabs=(("center", 6444),) if zh else (("right", TEXT_WIDTH),),
+                grid=False,
+                tabs=(("center", SIGN_CENTRE),) if zh else (("right", TEXT_WIDTH),),
+            ),
+        ),
+        Style(
+            "GBSignatureJoint",
+            "GB Issuing Organs (joint)",
+            SERIF,
+            body,
+            # Two organs a row, each centred in its half: the right half's centre is the
+            # single issuer's, so the last organ sits over the date as GB/T 9704 7.3.5.2 asks.
+            para=ppr(
+                line=line,
+                keep_next=True,
+                grid=False,
+                tabs=(("center", SIGN_CENTRE - TEXT_WIDTH // 2), ("center", SIGN_CENTRE)),
             ),
         ),
         Style(
@@ -318,9 +406,16 @@ def gb_styles(lang: str) -> list[Style]:
             "GB Date",
             SERIF,
             body,
-            para=ppr(line=line, jc="right", right=4 * CHAR if zh else 0),
+            para=ppr(line=line, jc="right", right=4 * CHAR if zh else 0, grid=False),
         ),
         Style("GBNote", "GB Note", SERIF, body, para=ppr(before=LINE, line=line, **indent)),
+        Style(
+            "GBNotesHead",
+            "GB Notes Heading",
+            SERIF,
+            body,
+            para=ppr(before=LINE, line=line, keep_next=True, **indent),
+        ),
         Style(
             "GBColophon",
             "GB Colophon",
@@ -331,6 +426,7 @@ def gb_styles(lang: str) -> list[Style]:
                 left=280,
                 right=280,
                 tabs=(("right", TEXT_WIDTH - 280),),
+                grid=False,
             ),
         ),
         Style(
@@ -343,17 +439,22 @@ def gb_styles(lang: str) -> list[Style]:
                 left=280 + (3 * 280 if zh else 1200),
                 hanging=3 * 280 if zh else 1200,
                 right=280,
+                grid=False,
             ),
         ),
         Style(
-            "GBCell", "GB Table Text", SERIF, 12 if zh else 10.5, para=ppr(line=360 if zh else 280)
+            "GBCell",
+            "GB Table Text",
+            SERIF,
+            12 if zh else 10.5,
+            para=ppr(line=360 if zh else 280, grid=False),
         ),
         Style(
             "GBCellRight",
             "GB Table Amount",
             SERIF,
             12 if zh else 10.5,
-            para=ppr(line=360 if zh else 280, jc="right"),
+            para=ppr(line=360 if zh else 280, jc="right", grid=False),
         ),
         Style(
             "GBCellHead",
@@ -361,12 +462,16 @@ def gb_styles(lang: str) -> list[Style]:
             SANS if zh else SERIF,
             12 if zh else 10.5,
             bold=not zh,
-            para=ppr(line=360 if zh else 280, jc="center"),
+            para=ppr(line=360 if zh else 280, jc="center", grid=False),
         ),
         Style(
-            "GBUnit", "GB Table Unit", SERIF, 12 if zh else 10.5, para=ppr(before=LINE, jc="right")
+            "GBUnit",
+            "GB Table Unit",
+            SERIF,
+            12 if zh else 10.5,
+            para=ppr(before=LINE, jc="right", grid=False),
         ),
-        Style("GBPage", "GB Page Number", SERIF, 14 if zh else 11, para=ppr()),
+        Style("GBPage", "GB Page Number", SERIF, 14 if zh else 11, para=ppr(grid=False)),
     ]
     for level, (face, bold, italic) in enumerate(heads, start=1):
         styles.append(
@@ -375,7 +480,14 @@ def gb_styles(lang: str) -> list[Style]:
                 f"GB Heading {level}",
                 SERIF,
                 body,
-                para=ppr(line=line, jc="both", after=after, outline=level - 1, **indent),
+                para=ppr(
+                    line=line,
+                    jc="both",
+                    after=after,
+                    outline=level - 1,
+                    keep_next=True,
+                    **indent,
+                ),
             )
         )
         styles.append(
@@ -389,7 +501,21 @@ def gb_styles(lang: str) -> list[Style]:
                 italic=italic,
             )
         )
+    if zh:
+        styles = [on_grid(style) for style in styles]
     return styles
+
+
+def on_grid(style: Style) -> Style:
+    """`style` condensed by GRID_CONDENSE if its paragraphs sit on the page's grid.
+
+    28 characters of 16 pt need 448 pt, and the text block is 442.2 pt (156 mm): Word
+    squeezes them onto its character grid, LibreOffice fits 27. Condensed by a quarter
+    point (15.75 pt a character), 28 fit in both.
+    """
+    if style.kind != "paragraph" or "snapToGrid" in style.para:
+        return style
+    return dataclasses.replace(style, spacing=GRID_CONDENSE)
 
 
 def certificate_styles(lang: str) -> list[Style]:
@@ -427,6 +553,9 @@ def certificate_styles(lang: str) -> list[Style]:
             para=ppr(line=360, jc="center"),
         ),
         Style("CertPhoto", "Certificate Photo", SERIF, 12, color="808080", para=ppr(jc="center")),
+        # An ID or certificate number set as Latin text: LibreOffice breaks digit strings in
+        # Chinese text anywhere, but never inside a word of an en-US run.
+        Style("CertNoBreak", "Certificate Number", SERIF, 0, kind="character", lang="en-US"),
         Style("SealAnchor", "SealAnchor", SERIF, text, para=ppr(line=240, keep_next=True)),
         Style(
             "CertIssuer",
@@ -461,7 +590,9 @@ def new_document(lang: str, styles: list[Style], landscape: bool = False) -> Doc
             f"<w:docDefaults {W_NS}><w:rPrDefault><w:rPr>{rfonts(SERIF)}"
             f'<w:sz w:val="{32 if zh else 24}"/><w:szCs w:val="{32 if zh else 24}"/>'
             f'<w:lang {lang_attr} w:bidi="ar-SA"/></w:rPr></w:rPrDefault>'
-            '<w:pPrDefault><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/>'
+            # Closing punctuation stays inside the line (no hanging past the right edge).
+            '<w:pPrDefault><w:pPr><w:overflowPunct w:val="0"/>'
+            '<w:spacing w:after="0" w:line="240" w:lineRule="auto"/>'
             "</w:pPr></w:pPrDefault></w:docDefaults>"
         ),
     )
@@ -482,6 +613,8 @@ def new_document(lang: str, styles: list[Style], landscape: bool = False) -> Doc
         section.top_margin, section.bottom_margin = Mm(37), Mm(35)
         section.left_margin, section.right_margin = Mm(28), Mm(26)
         section.header_distance, section.footer_distance = Mm(15), Mm(23)
+        if zh:
+            char_grid(doc)
     props = doc.core_properties
     props.author = "City Education Bureau"
     props.last_modified_by = "tools/build_templates.py"
@@ -494,6 +627,22 @@ def new_document(lang: str, styles: list[Style], landscape: bool = False) -> Doc
     ):
         body.remove(paragraph)
     return doc
+
+
+def char_grid(doc: DocxDocument) -> None:
+    """The GB/T 9704 page grid on the section: 22 lines a page (w:docGrid, linePitch 28.95
+    pt), with body text condensed so that 28 characters fill a line (see on_grid).
+
+    Not `linesAndChars`: LibreOffice 7.4 then gives every character whole grid cells, and a
+    line with Latin digits in it (2027年) breaks a third short and is spread out.
+    """
+    # LibreOffice sizes a grid's cell from the Normal style's East Asian size.
+    normal = doc.styles["Normal"].element
+    normal.append(parse_xml(f'<w:rPr {W_NS}><w:sz w:val="32"/><w:szCs w:val="32"/></w:rPr>'))
+    sect = doc.sections[0]._sectPr
+    for old in sect.findall(f"{{{W}}}docGrid"):
+        sect.remove(old)
+    sect.append(parse_xml(f'<w:docGrid {W_NS} w:type="lines" w:linePitch="{LINE}"/>'))
 
 
 def append_body(doc: DocxDocument, sheet: Sheet) -> None:
@@ -613,7 +762,67 @@ GRID = (
 # ----------------------------------------------------------------------------- shared parts
 
 
-def red_header(sheet: Sheet, mark: str, urgency: bool) -> None:
+def mark_run(sheet: Sheet, style: str, text: str) -> str:
+    """A run of the issuing-authority mark, sized by `doc.mark_size` so the longest name
+    fits one line (generators.render.mark_size)."""
+    size = "{{ doc.mark_size }}"
+    return (
+        f"<w:r><w:rPr>{rfonts(sheet.styles[style].face)}"
+        f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/></w:rPr>{t(text)}</w:r>'
+    )
+
+
+def issuing_mark(sheet: Sheet) -> str:
+    """The red issuing-authority mark (GB/T 9704 7.2.4): the issuer's name and 文件; in a
+    jointly issued document the organs' names one under another, the issuer first, with
+    文件 to their right, centred on them."""
+    zh = sheet.lang == "zh"
+    single = "{{ doc.marks[0] }}文件" if zh else "{{ doc.marks[0] }}"
+
+    def para(style: str, text: str) -> str:
+        return (
+            f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{mark_run(sheet, style, text)}</w:p>'
+        )
+
+    names = "".join(
+        [
+            sheet.p("Tag", "{%p for name in doc.marks %}"),
+            para("GBMarkJoint", "{{ name }}"),
+            sheet.p("Tag", "{%p endfor %}"),
+        ]
+    )
+    if zh:
+        word = round(3 * 36 * 20)
+        joint = table(
+            [TEXT_WIDTH - word, word],
+            [
+                row(
+                    [
+                        (TEXT_WIDTH - word, names),
+                        (word, para("GBMark", "文件")),
+                    ],
+                    cell_extra={0: CELL_CENTRE, 1: CELL_CENTRE},
+                )
+            ],
+            borders=rules(0, 0, 0),
+            margins=(0, 0),
+        )
+    else:
+        joint = table(
+            [TEXT_WIDTH], [row([(TEXT_WIDTH, names)])], borders=rules(0, 0, 0), margins=(0, 0)
+        )
+    return "".join(
+        [
+            sheet.p("Tag", "{%p if doc.marks|length > 1 %}"),
+            joint,
+            sheet.p("Tag", "{%p else %}"),
+            para("GBMark", single),
+            sheet.p("Tag", "{%p endif %}"),
+        ]
+    )
+
+
+def red_header(sheet: Sheet, urgency: bool) -> None:
     """Copy number, classification and urgency top left, the red mark 35 mm down, the number
     and the red separator line. The first table row is exactly 35 mm high, so the mark stays
     in place however many of the top-left lines are printed."""
@@ -637,7 +846,7 @@ def red_header(sheet: Sheet, mark: str, urgency: bool) -> None:
             [TEXT_WIDTH],
             [
                 row([(TEXT_WIDTH, "".join(top))], height=round(35 * MM), exact=True),
-                row([(TEXT_WIDTH, sheet.p("GBMark", mark))]),
+                row([(TEXT_WIDTH, issuing_mark(sheet))]),
             ],
             borders=rules(0, 0, 0),
             margins=(0, 0),
@@ -647,13 +856,22 @@ def red_header(sheet: Sheet, mark: str, urgency: bool) -> None:
 
 
 def body_loop(sheet: Sheet, expr: str) -> None:
-    """Paragraphs of a multi-line field, headings (一、 （一） 1. （1）) styled by level."""
+    """Paragraphs of a multi-line field, headings (一、 （一） 1. （1）) styled by level.
+
+    A heading on a line of its own keeps with the paragraph after it; a run-in heading
+    ("（一）加强领导。各校要……") is a body paragraph whose first words are set as the heading,
+    so a page may end after it.
+    """
     sheet.tag(f"{{%p for para in {expr}|paragraphs %}}")
     for level in (1, 2, 3, 4):
-        sheet.tag(f"{{%p {'if' if level == 1 else 'elif'} para.level == {level} %}}")
-        sheet.para(
-            f"GBHeading{level}", ("{{ para.head }}", f"GBHeading{level}Char"), "{{ para.tail }}"
+        sheet.tag(
+            f"{{%p {'if' if level == 1 else 'elif'} para.level == {level} and not para.tail %}}"
         )
+        sheet.para(f"GBHeading{level}", ("{{ para.head }}", f"GBHeading{level}Char"))
+        sheet.tag(f"{{%p elif para.level == {level} %}}")
+        sheet.para("GBBody", ("{{ para.head }}", f"GBHeading{level}Char"), "{{ para.tail }}")
+    sheet.tag("{%p elif loop.last %}")
+    sheet.para("GBBodyKeep", "{{ para.text }}")
     sheet.tag("{%p else %}")
     sheet.para("GBBody", "{{ para.text }}")
     sheet.tag("{%p endif %}")
@@ -661,9 +879,18 @@ def body_loop(sheet: Sheet, expr: str) -> None:
 
 
 def signature(sheet: Sheet) -> None:
-    """Room for the seal, then issuing organ (centred over the date) and date."""
+    """Room for the seal, then issuing organ (centred over the date) and date. A jointly
+    issued document names every organ, two a row, the issuer first, each with room above
+    it for its own seal (GB/T 9704 7.3.5.2); the last organ stands over the date."""
+    sheet.tag("{%p if doc.organs|length > 1 %}")
+    sheet.tag("{%p for pair in doc.organ_rows %}")
+    sheet.para("SealAnchor")
+    sheet.para("GBSignatureJoint", "\t{{ pair[0] }}\t{{ pair[1] }}")
+    sheet.tag("{%p endfor %}")
+    sheet.tag("{%p else %}")
     sheet.para("SealAnchor", bookmark="SealAnchor")
     sheet.para("GBSignature", "\t{{ doc.organ }}")
+    sheet.tag("{%p endif %}")
     sheet.para("GBDate", "{{ doc.date }}")
 
 
@@ -723,7 +950,7 @@ def notice(lang: str) -> DocxDocument:
     zh = lang == "zh"
     sheet = Sheet(lang, gb_styles(lang))
     doc = new_document(lang, list(sheet.styles.values()))
-    red_header(sheet, "{{ doc.org }}文件" if zh else "{{ doc.org }} Document", urgency=True)
+    red_header(sheet, urgency=True)
     sheet.para("GBTitle", "{{ title }}")
     sheet.para("GBRecipients", "{{ recipients }}：" if zh else "To: {{ recipients }}")
     body_loop(sheet, "body")
@@ -751,7 +978,7 @@ def approval(lang: str) -> DocxDocument:
     zh = lang == "zh"
     sheet = Sheet(lang, gb_styles(lang))
     doc = new_document(lang, list(sheet.styles.values()))
-    red_header(sheet, "{{ doc.org }}文件" if zh else "{{ doc.org }} Document", urgency=False)
+    red_header(sheet, urgency=False)
     sheet.para("GBTitle", "{{ title }}")
     sheet.para("GBRecipients", "{{ applicant }}：" if zh else "To: {{ applicant }}")
     if zh:
@@ -770,7 +997,7 @@ def approval(lang: str) -> DocxDocument:
     body_loop(sheet, "decision")
     sheet.tag("{%p if conditions %}")
     sheet.para(
-        "GBBody",
+        "GBBodyKeep",
         "本批复附有下列条件，你单位应当遵守："
         if zh
         else "This decision is subject to the following conditions:",
@@ -785,7 +1012,7 @@ def approval(lang: str) -> DocxDocument:
     sheet.tag("{%p endfor %}")
     sheet.tag("{%p endif %}")
     sheet.para("GBBody", "{{ right_of_appeal }}")
-    sheet.para("GBBody", "特此批复。" if zh else "This is our reply.")
+    sheet.para("GBBodyKeep", "特此批复。" if zh else "This is our reply.")
     signature(sheet)
     note(sheet, zh)
     colophon(sheet, zh)
@@ -812,7 +1039,7 @@ def budget(lang: str) -> DocxDocument:
     sheet.para("GBCentre", "{{ doc.number }}")
     sheet.tag("{%p endif %}")
     sheet.para("GBUnit", "单位：元" if zh else "Amounts in yuan")
-    widths = [round(w * MM) for w in (34, 60, 36, 26)]
+    widths = [round(w * MM) for w in (28, 50, 34, 44)]  # 备注 wide enough to read
     widths[-1] = TEXT_WIDTH - sum(widths[:-1])
     head = ["类别", "项目", "金额", "备注"] if zh else ["Category", "Item", "Amount", "Note"]
 
@@ -859,9 +1086,9 @@ def budget(lang: str) -> DocxDocument:
     ]
     sheet.add(table(widths, rows, borders=GRID))
     sheet.tag("{%p if notes %}")
-    sheet.para("GBNote", "说明：" if zh else "Notes:")
+    sheet.para("GBNotesHead", "说明：" if zh else "Notes:")
     sheet.tag("{%p for para in notes|paragraphs %}")
-    sheet.para("GBBody", "{{ para.text }}")
+    sheet.para("GBBodyKeep", "{{ para.text }}")
     sheet.tag("{%p endfor %}")
     sheet.tag("{%p endif %}")
     signature(sheet)
@@ -901,18 +1128,22 @@ def certificate_graduation(lang: str) -> DocxDocument:
         "CertTitle",
         "中等职业学校毕业证书" if zh else "Secondary Vocational School Graduation Certificate",
     )
+    number = ("{{ id_number }}", "CertNoBreak")
     if zh:
         statement = (
-            "学生{{ holder_name }}，性别{{ sex }}，{{ birth_date }}生，身份证号{{ id_number }}，"
-            "于{{ study_start }}至{{ study_end }}在本校{{ programme }}专业学习，"
-            "修完教学计划规定的全部课程，成绩合格，准予毕业。"
+            "学生{{ holder_name }}，性别{{ sex }}，{{ birth_date }}生，身份证号",
+            number,
+            "，于{{ study_start }}至{{ study_end }}在本校{{ programme }}专业学习，"
+            "修完教学计划规定的全部课程，成绩合格，准予毕业。",
         )
     else:
         statement = (
             "This is to certify that {{ holder_name }} ({{ sex }}), born on {{ birth_date }},"
-            " ID number {{ id_number }}, studied {{ programme }} at this school from"
+            " ID number ",
+            number,
+            ", studied {{ programme }} at this school from"
             " {{ study_start }} to {{ study_end }}, completed all the courses of the teaching"
-            " plan with satisfactory results, and is permitted to graduate."
+            " plan with satisfactory results, and is permitted to graduate.",
         )
     width = round(247 * MM)
     photo = round(40 * MM)
@@ -923,7 +1154,7 @@ def certificate_graduation(lang: str) -> DocxDocument:
                 row(
                     [
                         (photo, sheet.p("CertPhoto", "照片" if zh else "Photo")),
-                        (width - photo, sheet.p("CertText", statement)),
+                        (width - photo, sheet.p("CertText", *statement)),
                     ],
                     height=round(52 * MM),
                     cell_extra={0: PHOTO_BORDER, 1: '<w:vAlign w:val="center"/>'},
@@ -956,7 +1187,9 @@ def certificate_graduation(lang: str) -> DocxDocument:
 
 
 def certificate_teacher(lang: str) -> DocxDocument:
-    """教师资格证书: one landscape page, the holder's particulars in a grid."""
+    """教师资格证书: one landscape page: the holder's particulars in a grid with the photo box
+    at its right (a framed placeholder), then at the issuing place, bottom right, the
+    issuing organ and the date, which the organ's seal covers."""
     zh = lang == "zh"
     sheet = Sheet(lang, certificate_styles(lang))
     doc = new_document(lang, list(sheet.styles.values()), landscape=True)
@@ -969,52 +1202,60 @@ def certificate_teacher(lang: str) -> DocxDocument:
         else "Under the Teachers Law of the People's Republic of China and the Regulations on"
         " Teacher Qualifications, the holder named below is certified as qualified to teach.",
     )
+    number = ("{{ id_number }}", "CertNoBreak")
+    certificate = ("{{ certificate_number }}", "CertNoBreak")
     labels = (
         [
-            ("姓名", "{{ holder_name }}", "性别", "{{ sex }}"),
-            ("出生日期", "{{ birth_date }}", "身份证件号码", "{{ id_number }}"),
-            ("资格种类", "{{ qualification_type }}", "任教学科", "{{ subject }}"),
-            ("证书号码", "{{ certificate_number }}", "批准日期", "{{ issue_date }}"),
+            ("姓名", ("{{ holder_name }}",), "性别", ("{{ sex }}",)),
+            ("出生日期", ("{{ birth_date }}",), "身份证件号码", (number,)),
+            ("资格种类", ("{{ qualification_type }}",), "任教学科", ("{{ subject }}",)),
+            ("证书号码", (certificate,), "批准日期", ("{{ issue_date }}",)),
         ]
         if zh
         else [
-            ("Name", "{{ holder_name }}", "Sex", "{{ sex }}"),
-            ("Date of birth", "{{ birth_date }}", "ID number", "{{ id_number }}"),
-            ("Qualification", "{{ qualification_type }}", "Subject", "{{ subject }}"),
-            ("Certificate number", "{{ certificate_number }}", "Date approved", "{{ issue_date }}"),
+            ("Name", ("{{ holder_name }}",), "Sex", ("{{ sex }}",)),
+            ("Date of birth", ("{{ birth_date }}",), "ID number", (number,)),
+            ("Qualification", ("{{ qualification_type }}",), "Subject", ("{{ subject }}",)),
+            ("Certificate number", (certificate,), "Date approved", ("{{ issue_date }}",)),
         ]
     )
-    widths = [round(w * MM) for w in (42, 78, 42, 78)]
-    rows = [
-        row(
-            [
-                (widths[0], sheet.p("CertLabel", a)),
-                (widths[1], sheet.p("CertCell", b)),
-                (widths[2], sheet.p("CertLabel", c)),
-                (widths[3], sheet.p("CertCell", d)),
-            ],
-            height=round(16 * MM),
-            cell_extra={i: '<w:vAlign w:val="center"/>' for i in range(4)},
+    widths = [round(w * MM) for w in (36, 62, 36, 62, 38)]
+    centre = '<w:vAlign w:val="center"/>'
+    rows = []
+    for index, (a, b, c, d) in enumerate(labels):
+        photo = (
+            sheet.p("CertPhoto", "照片" if zh else "Photo") if index == 0 else sheet.p("CertPhoto")
         )
-        for a, b, c, d in labels
-    ]
+        merge = '<w:vMerge w:val="restart"/>' if index == 0 else "<w:vMerge/>"
+        rows.append(
+            row(
+                [
+                    (widths[0], sheet.p("CertLabel", a)),
+                    (widths[1], sheet.p("CertCell", *b)),
+                    (widths[2], sheet.p("CertLabel", c)),
+                    (widths[3], sheet.p("CertCell", *d)),
+                    (widths[4], photo),
+                ],
+                height=round(13 * MM),
+                cell_extra={i: centre for i in range(4)} | {4: merge + centre},
+            )
+        )
     rows.append(
         row(
             [
                 (widths[0], sheet.p("CertLabel", "认定机构" if zh else "Certified by")),
-                (
-                    sum(widths[1:]),
-                    sheet.p("CertCell", "{{ issuing_organ or doc.organ }}"),
-                ),
+                (sum(widths[1:]), sheet.p("CertCell", "{{ issuing_organ or doc.organ }}")),
             ],
-            height=round(16 * MM),
-            span={1: 3},
-            cell_extra={0: '<w:vAlign w:val="center"/>', 1: '<w:vAlign w:val="center"/>'},
+            height=round(13 * MM),
+            span={1: 4},
+            cell_extra={0: centre, 1: centre},
         )
     )
     sheet.add(table(widths, rows, borders=GRID))
+    sheet.para("CertLine")  # room above the seal: it must not touch the grid
     sheet.para("SealAnchor", bookmark="SealAnchor")
-    sheet.para("CertIssuer", "（盖章）" if zh else "(Seal)")
+    sheet.para("CertIssuer", "{{ doc.organ }}")
+    sheet.para("CertIssuer", "{{ issue_date }}")
     append_body(doc, sheet)
     return doc
 
@@ -1062,6 +1303,8 @@ def register_styles(lang: str) -> list[Style]:
             para=ppr(line=cell_line, jc="center"),
         ),
         Style("RegSign", "Register Signature", SERIF, text, para=ppr(line=360)),
+        # An archival code set as Latin text, which LibreOffice does not break inside.
+        Style("RegCode", "Register Archival Code", SERIF, 0, kind="character", lang="en-US"),
         Style("SealAnchor", "SealAnchor", SERIF, text, para=ppr(line=720, keep_next=True)),
         Style(
             "RegOrgan",
@@ -1164,9 +1407,9 @@ def destruction_register(lang: str) -> DocxDocument:
         ]
     )
     centred = {0, 4, 5, 6, 7}
-    values = [
+    values: list[str | tuple[str, str]] = [
         "{{ loop.index }}",
-        "{{ entry.archive_code }}",
+        ("{{ entry.archive_code }}", "RegCode"),  # never broken across lines
         "{{ entry.doc_no }}",
         "{{ entry.title }}",
         "{{ entry.category }}",

@@ -120,6 +120,11 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
             f"{', '.join(missing)}; an administrator sets each with "
             "`bureau users set-password NAME`"
         )
+    if data["index_engine"] == "whoosh":
+        text += (
+            "\nthe search index uses Whoosh: `bureau index rebuild --engine tantivy` switches "
+            "it to tantivy (smaller and faster; searches keep working while it rebuilds)"
+        )
     emit(args, data, text)
     return 0
 

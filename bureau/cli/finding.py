@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TextIO
 
 from archive.errors import BadInput
-from archive.vocab import CLASSIFICATIONS
+from archive.vocab import CLASSIFICATIONS, INDEX_ENGINES
 from bureau.cli.edge import emit, open_home
 from indexer.request import SORTS
 
@@ -43,6 +43,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     index_commands = index.add_subparsers(dest="index_command", metavar="COMMAND")
     index_commands.required = True
     p = index_commands.add_parser("rebuild", help="rebuild the whole index from the archive")
+    p.add_argument(
+        "--engine",
+        choices=INDEX_ENGINES,
+        help="switch the home's index to this engine (the old index is searched meanwhile)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_index_rebuild)
     p = index_commands.add_parser("status", help="how far the index has got")
@@ -108,7 +113,7 @@ def cmd_index_rebuild(args: argparse.Namespace) -> int:
     from bureau.services import finding
 
     with open_home(args) as archive:
-        count = finding.rebuild(archive)
+        count = finding.rebuild(archive, args.engine)
     emit(args, {"indexed": count}, f"rebuilt the index: {count} item(s)")
     return 0
 

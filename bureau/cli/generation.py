@@ -44,6 +44,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--pdf", action="store_true", help="also make the PDF (the official rendition)")
     p.add_argument("--sign", action="store_true", help="seal the PDF with the department's seal")
     p.add_argument(
+        "--co-issuer",
+        action="append",
+        default=[],
+        dest="co_issuers",
+        metavar="DEPT",
+        help="a department issuing jointly (repeatable; each seals later with `sign`)",
+    )
+    p.add_argument(
         "--all-or-nothing",
         action="store_true",
         help="with --batch: no document unless every row is valid",
@@ -99,6 +107,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     if args.sign and not args.pdf:
         raise BadInput("--sign seals the PDF: give --pdf too")
+    if args.co_issuers and args.batch:
+        raise BadInput("--co-issuer makes one joint document: give --data, not --batch")
     with open_home(args) as archive:
         template, sealer = prepare(archive, args.template, args.dept, args.lang, args.sign)
         if args.data:
@@ -112,13 +122,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
                 args.classification,
                 args.pdf,
                 sealer,
+                co_issuers=args.co_issuers,
             )
             item = result.item.to_json() | {"duplicate_of": result.duplicate_of}
+            sealed = f", sealed by {args.dept.upper()}" if item["sealed"] else ""
             emit(
                 args,
                 item,
                 f"generated {item['doc_no'] or item['title']}: filed "
-                f"{item['archive_code']} ({', '.join(item['renditions'])})",
+                f"{item['archive_code']} ({', '.join(item['renditions'])}){sealed}",
             )
             return 0
         summary = generate_batch(

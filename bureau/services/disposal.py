@@ -12,14 +12,16 @@ origin); and the list is marked executed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import Any
 
 from archive import backup
 from archive.errors import BureauError, IndexUnusable
 from archive.items import Item
-from archive.retention.disposal import DisposalList
+from archive.retention.disposal import CLASSIFIED_TITLE, DisposalList
 from archive.service import Archive
 from bureau.services.generate import find_template, generate_one
+from generators.render import format_date
 from indexer.generations import IndexDir
 from indexer.sync import Indexer
 
@@ -101,17 +103,22 @@ def _register(archive: Archive, found: DisposalList) -> Item:
     filed = archive.filed_with_origin(origin)
     if filed:
         return archive.resolve(filed)
+    lang = archive.config.language  # the register is in the home's language
+
+    def when(moment: str | None) -> str:
+        return _moment(moment or "", lang, archive.config.tz)
+
     data = {
         "list_id": found.id,
         "as_of": found.as_of,
         "proposed_by": found.proposed_by,
-        "proposed_at": found.proposed_at,
+        "proposed_at": when(found.proposed_at),
         "approved_by": found.approved_by or "",
-        "approved_at": found.approved_at or "",
+        "approved_at": when(found.approved_at),
         "executed_by": found.executed_by or archive.actor,
-        "executed_at": max((i.disposed_at or "" for i in found.items), default=""),
+        "executed_at": when(max((i.disposed_at or "" for i in found.items), default="")),
         "count": len(found.items),
-        "items": [_row(i) for i in found.items],
+        "items": [_row(i, lang) for i in found.items],
     }
     template = find_template(archive, REGISTER_TEMPLATE)
     result = generate_one(
@@ -120,11 +127,32 @@ def _register(archive: Archive, found: DisposalList) -> Item:
     return result.item
 
 
-def _row(item: Item) -> dict[str, str]:
+# An encrypted item's title went with its key; the register says so in its own language.
+_CLASSIFIED_TITLE = {"zh": "（涉密文件，题名随密钥销毁）"}
+
+
+def _moment(value: str, lang: str, tz: tzinfo) -> str:
+    """A recorded moment (ISO 8601) as the register prints it, in the home's time zone:
+    2026年3月1日 09:30 in Chinese, 1 March 2026 09:30 in English; "" stays ""."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(tz)
+    return f"{format_date(moment.date(), lang)} {moment:%H:%M}"
+
+
+def _row(item: Item, lang: str) -> dict[str, str]:
+    title = item.title
+    if title == CLASSIFIED_TITLE:
+        title = _CLASSIFIED_TITLE.get(lang, title)
     return {
         "archive_code": item.archive_code,
         "doc_no": item.doc_no or "",
-        "title": item.title,  # "[classified]" for an encrypted item: its title went with its key
+        "title": title,
         "category": item.category or "",
         "date": item.date,
         "retention": item.retention,

@@ -14,10 +14,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from archive import config
 from archive.config import WatchSettings
 from archive.errors import OperationFailed
 from archive.service import Archive
-from archive.vocab import CLASSIFIED
+from archive.vocab import CLASSIFICATIONS, CLASSIFIED
 from bureau.services import classification, documents
 from generators.progress import Progress
 from indexer.documents import BLIND_PURPOSE, item_text
@@ -61,11 +62,20 @@ def _reveal(archive: Archive, item_id: str) -> tuple[str, str]:
     return readable.title, item_text(archive, readable).text
 
 
-def rebuild(archive: Archive) -> int:
-    """Rebuild the whole index from the catalog, with a progress bar on a terminal."""
+def rebuild(archive: Archive, engine: str | None = None) -> int:
+    """Rebuild the whole index from the catalog, with a progress bar on a terminal.
+
+    With `engine`, the home switches to it: the configuration names it first, then the
+    new generation is built by it beside the live one, which stays searchable until the
+    new one replaces it at once. Killed at any point, the home has a usable index, and
+    a rebuild finishes the switch.
+    """
     archive.require("index", "rebuild the index")
+    if engine is not None and engine != archive.config.index_engine:
+        path = archive.home.config_path
+        config.write(path, config.with_index_engine(config.read_mapping(path), engine))
     folder = index_dir(archive)
-    indexer = Indexer(archive, folder)
+    indexer = Indexer(archive, folder, engine or archive.config.index_engine)
     total = len(archive.item_ids())
     with folder.writer_lock(), Progress(total, "indexing") as bar:
         count = indexer.rebuild(on_batch=bar.advance)
@@ -75,15 +85,30 @@ def rebuild(archive: Archive) -> int:
 
 def status(archive: Archive) -> dict[str, Any]:
     """How far the index has got, for `bureau index status`, counting only what the
-    acting user may see."""
+    acting user may see: `engine` is the live index's, `configured_engine` the one the
+    home's configuration names (a rebuild brings the index to it), `documents` what the
+    index holds (of what the user may see, unless they may see everything)."""
     user = archive.require("search", "read the index status")
     folder = index_dir(archive)
     items = archive.visible_count()
     generation = folder.current()
+    configured = archive.config.index_engine
     if generation is None:
-        return {"built": False, "items": items, "indexed": 0, "pending": items, "unavailable": []}
+        return {
+            "built": False,
+            "items": items,
+            "indexed": 0,
+            "pending": items,
+            "unavailable": [],
+            "engine": configured,
+            "configured_engine": configured,
+            "documents": 0,
+        }
     state = folder.state(generation)
-    indexed, unreadable = visible_documents(folder, generation, user.visibility())
+    visibility = user.visibility()
+    indexed, unreadable, documents = visible_documents(folder, generation, visibility)
+    if visibility.dept is not None or set(CLASSIFICATIONS) - set(visibility.levels):
+        documents = indexed  # the whole index's count would betray what they may not see
     pending = archive.changes_since(state.position, limit=PENDING_SCAN).item_ids
     return {
         "built": True,
@@ -92,6 +117,9 @@ def status(archive: Archive) -> dict[str, Any]:
         "indexed": indexed,
         "pending": len(archive.visible_ids(pending)),
         "unavailable": unreadable,
+        "engine": state.engine,
+        "configured_engine": configured,
+        "documents": documents,
     }
 
 

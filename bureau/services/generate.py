@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Mapping
+import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -75,6 +76,7 @@ class Job:
     dept: str
     lang: str
     classification: str
+    co_issuers: tuple[str, ...] = ()  # departments issuing jointly (联合行文), in order
 
 
 @dataclass
@@ -109,6 +111,7 @@ class Generator:
         lang: str | None,
         classification: str | None,
         row: int | None = None,
+        co_issuers: Sequence[str] = (),
     ) -> Job:
         """Validate everything about one document before anything is reserved or written."""
         department = self.archive.config.department(dept)
@@ -121,7 +124,8 @@ class Generator:
         template.docx_path(language)  # BadInput if the template lacks the language
         level = parse_classification(classification or template.classification)
         values = fields.validate(template, data, row=row)
-        return Job(template, values, department.code, language, level)
+        joint = _co_issuers(self.archive, template, language, department.code, co_issuers)
+        return Job(template, values, department.code, language, level, joint)
 
     def render(self, job: Job) -> Rendered:
         """Reserve a number (for numbered templates) and write the DOCX with its metadata."""
@@ -158,6 +162,9 @@ class Generator:
             classification=job.classification,
             classification_mark=render.classification_mark(job.classification, job.lang),
             printed_by=config.organ(department.code, job.lang),
+            mark=config.mark(department.code, job.lang),
+            co_marks=tuple(config.mark(code, job.lang) for code in job.co_issuers),
+            co_organs=tuple(config.organ(code, job.lang) for code in job.co_issuers),
         )
         title = item_title(job)
         category = self.category(job)
@@ -240,6 +247,8 @@ class Generator:
             raise
         if result.duplicate_of:
             self.abandon(rendered, f"identical to item {result.duplicate_of}, already filed")
+        if self.sealer and rendered.pdf:
+            _require_sealed(result, job.dept)
         return result
 
     def abandon(self, rendered: Rendered, reason: str) -> None:
@@ -280,11 +289,15 @@ def generate(
     classification: str | None,
     pdf: bool,
     sealer: Sealer | None = None,
+    co_issuers: Sequence[str] = (),
 ) -> FiledResult:
     """The secretary's use case: one document from `template` and `data`, numbered,
-    converted (with `pdf`), sealed (with a `sealer`) and filed."""
+    converted (with `pdf`), sealed (with a `sealer`: the issuer's seal; each co-issuer
+    seals later with `bureau sign`) and filed."""
     archive.require("generate", "generate documents")
-    return generate_one(archive, template, data, dept, lang, classification, pdf, sealer)
+    return generate_one(
+        archive, template, data, dept, lang, classification, pdf, sealer, co_issuers=co_issuers
+    )
 
 
 def generate_one(
@@ -297,13 +310,14 @@ def generate_one(
     pdf: bool,
     sealer: Sealer | None = None,
     origin: str | None = None,
+    co_issuers: Sequence[str] = (),
 ) -> FiledResult:
     """Generate, convert (with `pdf`), seal (with a `sealer`) and file one document, for
     a use case that has made its permission decision (`generate`, or a disposal's
     destruction register). `origin` is recorded with the filing, so a caller can tell it
     happened after a crash."""
     with Workspace(archive, pdf, sealer=sealer) as generator:
-        job = generator.job(template, data, dept, lang, classification)
+        job = generator.job(template, data, dept, lang, classification, co_issuers=co_issuers)
         rendered = generator.render(job)
         if pdf:
             try:
@@ -388,6 +402,55 @@ def _embed_pdf_metadata(pdf: Path, rendered: Rendered) -> None:
     )
     with atomic.replacing(pdf) as out:
         writer.write(out)
+
+
+def _co_issuers(
+    archive: Archive, template: catalog.Template, lang: str, issuer: str, codes: Sequence[str]
+) -> tuple[str, ...]:
+    """The co-issuing departments' codes, checked: known, neither the issuer nor named
+    twice, and only for a template whose signature block names every organ."""
+    joint: list[str] = []
+    for code in codes:
+        department = archive.config.department(code).code
+        if department == issuer or department in joint:
+            raise BadInput(f"--co-issuer {department}: a department issues a document once")
+        joint.append(department)
+    if joint and not _names_every_organ(template, lang):
+        raise BadInput(
+            f"template {template.name!r} has no joint signature block (doc.organs): "
+            "it cannot be issued jointly"
+        )
+    return tuple(joint)
+
+
+def _names_every_organ(template: catalog.Template, lang: str) -> bool:
+    """Whether the template's DOCX prints the organs of a joint issue (doc.organ_rows or
+    doc.organs)."""
+    with zipfile.ZipFile(template.docx_path(lang)) as package:
+        body = package.read("word/document.xml").decode("utf-8", "replace")
+    return "doc.organ_rows" in body or "doc.organs" in body
+
+
+def _require_sealed(result: FiledResult, dept: str) -> None:
+    """With --sign, the item filed (or found already filed) must carry its seal in its
+    official PDF: an unsealed result is an error, never a silent success."""
+    if result.item.sealed:
+        return
+    code = result.item.archive_code
+    if result.duplicate_of:
+        raise UnsealedDuplicate(
+            f"the same document is already filed unsealed as {code}: "
+            f"seal that item with `bureau sign {code} --dept {dept}`"
+        )
+    raise SealMissing(f"filed {code}, but its PDF carries no seal")
+
+
+class UnsealedDuplicate(BadInput):
+    """--sign asked for a sealed document that is already filed without a seal (exit 2)."""
+
+
+class SealMissing(BureauError):
+    """The filed PDF carries no seal although --sign sealed it (exit 1)."""
 
 
 def _properties(values: dict[str, str]) -> dict[str, str]:

@@ -42,7 +42,9 @@ def create(
 
 def upgrade(archive: Archive) -> dict[str, Any]:
     """Bring a home made by an older release up to date: its master key, an authenticated
-    audit trail, and a seal for every department."""
+    audit trail, and a seal for every department. Its search index's engine is reported,
+    not changed: switching rebuilds the index (`bureau index rebuild --engine tantivy`),
+    which takes a while on a large home."""
     archive.require("users", "upgrade the data home")
     added = []
     if archive.ensure_master_key():
@@ -56,6 +58,7 @@ def upgrade(archive: Archive) -> dict[str, Any]:
         "schema_version": archive.schema_version(),
         "added": added,
         "without_password": archive.users_without_password(),
+        "index_engine": archive.config.index_engine,
     }
 
 

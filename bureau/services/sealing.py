@@ -4,6 +4,7 @@ verification for auditors. Spans the archive (items, audit trail) and `seals/`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import tempfile
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from seals.material import SealMaterial
 from seals.placement import clear_of_seals, find_seal_box
 from seals.report import FileReport
 from seals.sign import sign_pdf
+from seals.stamp import organ_seal
 from seals.verify import verify_pdf
 
 
@@ -142,10 +144,14 @@ class Sealer:
         self._materials: dict[tuple[str, str], SealMaterial] = {}
 
     def material(self, dept: str, lang: str) -> SealMaterial:
+        """The department's seal for documents in `lang`: its ring reads the issuing organ's
+        full name as the document signs it (`Config.organ`, the one organ-name rule)."""
         code = self.archive.config.department(dept).code
         if (code, lang) not in self._materials:
-            self._materials[(code, lang)] = pki(self.archive).signing_material(
-                code, self.passphrase, self.archive.config.organ(code, lang)
+            organ = self.archive.config.organ(code, lang)
+            material = pki(self.archive).signing_material(code, self.passphrase, organ)
+            self._materials[(code, lang)] = dataclasses.replace(
+                material, image=organ_seal(organ), ring_text=organ
             )
         return self._materials[(code, lang)]
 
@@ -189,8 +195,9 @@ def sign_item(archive: Archive, ref: str, dept: str) -> FiledResult:
         )
     content = archive.read_content(item, official)
     lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in item.title) else "en"
+    # over the sealing department's own name: in a joint document each organ seals its own
     sealed = Sealer(archive, archive.vault.secret()).seal(
-        content, dept, lang, _anchors(archive, item.dept, item.date, lang)
+        content, dept, lang, _anchors(archive, dept, item.date, lang)
     )
     with tempfile.TemporaryDirectory(prefix="bureau-sign-") as tmp:
         pdf_path = Path(tmp) / official.name

@@ -146,7 +146,8 @@ def test_what_the_template_declares(template: Template):
 def test_samples_are_realistic(lang):
     data = sample(lang)
     assert 3 <= len(data["items"]) <= 5 and data["count"] == len(data["items"])
-    classified = [r for r in data["items"] if r["title"] == "[classified]"]
+    wording = "（涉密文件，题名随密钥销毁）" if lang == "zh" else "[classified]"
+    classified = [r for r in data["items"] if r["title"] == wording]
     assert classified and all(r["doc_no"] == "" for r in classified)
 
 
@@ -169,13 +170,15 @@ def test_layout_is_landscape_a4_with_a_repeating_header_and_whole_rows(template,
     assert ("监销人" if lang == "zh" else "Supervisor of destruction") in body
 
 
-def test_chinese_version_names_east_asian_fonts_on_every_run(template):
+def test_chinese_version_names_the_gb_fonts_on_every_run(template):
     with zipfile.ZipFile(template.docx_path("zh")) as package:
         parts = [n for n in package.namelist() if re.match(r"word/(document|footer\d*)\.xml", n)]
         for part in parts:
             xml = package.read(part).decode()
             runs = [r for r in re.findall(r"<w:r>.*?</w:r>", xml) if "<w:t" in r]
-            assert runs and all('w:eastAsia="Noto' in run for run in runs), part
+            assert runs and all(
+                re.search('w:eastAsia="(仿宋_GB2312|方正小标宋简体|黑体)"', run) for run in runs
+            ), part
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -234,7 +237,8 @@ def test_each_sample_generates_a_register_with_every_row(bureau: Bureau, tmp_pat
     heading = "销毁清册" if lang == "zh" else "Destruction register"
     assert item["title"] == f"{heading} {data['list_id']}"
     text = document_text(fetch_docx(bureau, item, tmp_path))
-    assert heading in text and data["list_id"] in text and "[classified]" in text
+    classified = "（涉密文件，题名随密钥销毁）" if lang == "zh" else "[classified]"
+    assert heading in text and data["list_id"] in text and classified in text
     for row in data["items"]:
         assert row["archive_code"] in text and row["title"] in text
         if row["doc_no"]:

@@ -1,5 +1,5 @@
 """Search as an archivist uses it: `bureau search` over one corpus of English and Chinese
-documents filed and indexed once for the whole module.
+documents filed and indexed once for the whole module, by each index engine in turn.
 
 The corpus is built with the real command (`bureau init`, `bureau file`, `bureau watch`),
 run by its entry point in the test's process (see tests/conftest.py). The searches run
@@ -181,6 +181,23 @@ CORPUS = [
         "2023-08-15",
         retention="D10",
     ),
+    Doc(
+        "zh_funds",  # 教育 and 经费 close, not together: 教育专项经费
+        "关于下达专项资金的通知",
+        f"市财政局下达教育专项经费，用于改善办学条件。{BUREAU_ZH}",
+        "notice",
+        "JCK",
+        "2025-03-20",
+    ),
+    Doc(
+        "zh_funds_far",  # 经费 here, 教育 only far away (in 市教育局)
+        "食堂账目公开办法",
+        f"各校食堂经费应当公开，每月公示一次收支情况，接受师生和家长的监督。{BUREAU_ZH}",
+        "notice",
+        "JCK",
+        "2025-04-02",
+        classification="public",
+    ),
 ]
 DOCS = {doc.key: doc for doc in CORPUS}
 ALL = set(DOCS)
@@ -275,12 +292,21 @@ def file_doc(bureau: Bureau, folder: Path, doc: Doc, items: dict[str, dict]) -> 
     return bureau.json(*args)
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory, pristine_home: Path) -> Corpus:
-    folder = tmp_path_factory.mktemp("search-corpus")
+ENGINES = ["tantivy", "whoosh"]
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def corpus(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pristine_home: Path
+) -> Corpus:
+    """The corpus in a home whose index is built by each engine in turn: every search
+    below must behave the same on both."""
+    folder = tmp_path_factory.mktemp(f"search-corpus-{request.param}")
     root = folder / "home"
     shutil.copytree(pristine_home, root, symlinks=True)  # a home made by `bureau init`
     bureau = Bureau(root, folder)
+    bureau.ok("index", "rebuild", "--engine", request.param)
+    assert bureau.json("index", "status")["engine"] == request.param
     items: dict[str, dict] = {}
     for doc in CORPUS:
         items[doc.key] = file_doc(bureau, folder, doc, items)
@@ -347,6 +373,41 @@ def test_a_single_chinese_character_finds_the_words_it_begins(corpus: Corpus):
 def test_a_single_chinese_character_is_found_at_the_end_of_a_sentence(corpus: Corpus):
     """材料 stands only before 。 in zh_teacher, so 料 begins no bigram there."""
     assert corpus.found("料") == {"zh_teacher"}
+
+
+def test_a_chinese_query_whose_words_stand_apart_finds_them_when_nothing_has_them_together(
+    corpus: Corpus,
+):
+    """No document says 教育经费; zh_funds says 教育专项经费: each word of the query is there."""
+    assert corpus.found("教育经费") == {"zh_funds", "zh_funds_far"}
+
+
+def test_the_document_where_the_words_stand_closer_ranks_first(corpus: Corpus):
+    assert corpus.keys("教育经费") == ["zh_funds", "zh_funds_far"]
+
+
+def test_a_chinese_query_loosened_still_requires_every_character_with_a_neighbour(
+    corpus: Corpus,
+):
+    """育经 only joins 教育 and 经费; but 教育局经费 needs 局 beside 育 or 经: 市教育局 has it."""
+    assert corpus.found("教育局经费") == {"zh_funds", "zh_funds_far"}
+    assert corpus.found("教育专款") == set()  # 专款 is nowhere
+
+
+def test_words_found_together_are_not_loosened(corpus: Corpus):
+    assert corpus.found("专项经费") == {"zh_funds"}
+    assert corpus.found("安全检查") == {"zh_safety"}
+
+
+def test_a_quoted_chinese_phrase_is_never_loosened(corpus: Corpus):
+    assert corpus.found('"教育经费"') == set()
+
+
+def test_an_english_word_of_several_pieces_is_loosened_to_all_of_them(corpus: Corpus):
+    """`summer-playground` is two pieces, never adjacent: both are required, apart."""
+    assert corpus.found("summer-playground") == {"body_word"}
+    assert corpus.found("summer-laboratories") == {"body_word"}
+    assert corpus.found("summer-canteen") == set()
 
 
 def test_chinese_and_english_words_combine_in_one_query(corpus: Corpus):
