@@ -112,8 +112,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "verify.intact": ("内容", "Content"),
     "verify.intact_yes": ("盖章后未改动", "unchanged since sealing"),
     "verify.intact_no": ("盖章后已改动", "CHANGED since sealing"),
-    "verify.valid": ("签名", "Signature"),
-    "verify.valid_yes": ("有效", "valid"),
+    "verify.valid": ("签名值", "Signature value"),
+    "verify.valid_yes": (
+        "数学上有效（签名本身未被伪造；内容是否改动见上一行）",
+        "mathematically valid (the signature itself is genuine; whether the content changed "
+        "is the line above)",
+    ),
     "verify.valid_no": ("无效", "INVALID"),
     "verify.trusted": ("信任", "Trust"),
     "verify.trusted_yes": ("证书受信任", "the certificate is trusted"),
