@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from archive import atomic
+from archive import atomic, xmp
 from archive.docmeta import PROPERTY_PREFIX
 from archive.errors import BadInput, BureauError
 from archive.filing import FiledResult, FilingRequest, Source
@@ -393,13 +393,24 @@ def _file_name(rendered: Rendered, extension: str) -> str:
 
 
 def _embed_pdf_metadata(pdf: Path, rendered: Rendered) -> None:
-    """Write the item's metadata into the PDF's document information dictionary."""
-    from pypdf import PdfReader, PdfWriter
+    """Write the item's metadata into the PDF's document information dictionary.
 
-    writer = PdfWriter(clone_from=PdfReader(str(pdf)))
-    writer.add_metadata(
-        {"/Title": rendered.title} | {f"/{k}": v for k, v in rendered.properties.items()}
-    )
+    The PDF stays what LibreOffice made of it, PDF/A-2b: the same header version (pypdf
+    would write 1.3), the output intent and the XMP packet, whose dc:title and the other
+    equivalents of the information entries written here are set to the same values
+    (PDF/A wants the two to agree; archive.xmp)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
+
+    reader = PdfReader(str(pdf))
+    writer = PdfWriter(clone_from=reader)
+    writer.pdf_header = reader.pdf_header
+    info = {"/Title": rendered.title} | {f"/{k}": v for k, v in rendered.properties.items()}
+    writer.add_metadata(info)
+    packet = writer.root_object.get(NameObject("/Metadata"))
+    if packet is not None:
+        stream = packet.get_object()
+        stream.set_data(xmp.sync(stream.get_data(), info))
     with atomic.replacing(pdf) as out:
         writer.write(out)
 
