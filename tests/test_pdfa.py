@@ -8,6 +8,7 @@ changed with pypdf the way another tool would change them.
 
 from __future__ import annotations
 
+import json
 import shutil
 from io import BytesIO
 from pathlib import Path
@@ -20,7 +21,8 @@ from pypdf.generic import NameObject, TextStringObject
 from archive import pdfa, xmp
 from tests import rendered
 from tests.conftest import Bureau
-from tests.factories import pdf_bytes
+from tests.factories import make_docx, pdf_bytes
+from tests.intake import last_filing
 
 NOTICE = Path(__file__).resolve().parent.parent / "templates" / "notice" / "sample.zh.yaml"
 
@@ -227,3 +229,59 @@ def test_dates_agree_across_forms_and_disagree_when_they_differ(made):
 def test_damaged_bytes_are_a_finding_not_an_exception():
     report = pdfa.check(b"%PDF-1.6\nthis is not a PDF")
     assert report.claims is None and report.problems[0].startswith("unreadable")
+
+
+# -- what filing records and `show` displays ------------------------------------------------
+
+FILE = ["--kind", "notice", "--dept", "BGS", "--date", "2026-03-04", "--title", "A title"]
+
+
+def file(bureau: Bureau, path: Path, *args: object) -> tuple[dict, str]:
+    result = bureau.ok("file", path, *args, "--json")
+    return json.loads(result.out), result.err
+
+
+def test_filing_a_pdfa_document_records_its_claim_and_the_checks_passing(bureau, made, tmp_path):
+    pdf = tmp_path / "notice.pdf"
+    pdf.write_bytes(made["twice"])
+    item, err = file(bureau, pdf)
+    expected = {"claims": "2B", "ok": True, "problems": []}
+    assert item["pdfa"] == expected and err == ""
+    assert last_filing(bureau.root)["pdfa"] == expected
+    assert bureau.json("show", item["id"])["pdfa"] == expected
+    assert "PDF/A           2B claimed; basic checks passed" in bureau.ok("show", item["id"]).out
+
+
+def test_a_pdf_claiming_pdfa_but_failing_is_filed_with_a_warning_and_its_problems(
+    bureau, made, tmp_path
+):
+    def retitle(writer: PdfWriter) -> None:
+        writer.add_metadata({"/Title": "Another title"})
+
+    pdf = tmp_path / "retitled.pdf"
+    pdf.write_bytes(changed(made["plain"], retitle))
+    item, err = file(bureau, pdf)
+    assert item["pdfa"]["claims"] == "2B" and item["pdfa"]["ok"] is False
+    assert err.startswith("bureau: warning: the PDF claims PDF/A-2B but fails basic checks: ")
+    assert "Title differs from the XMP dc:title" in err
+    shown = bureau.ok("show", item["id"]).out
+    assert "2B claimed, but basic checks failed:" in shown
+    assert "Title differs from the XMP dc:title" in shown
+
+
+def test_a_pdf_that_is_not_pdfa_is_recorded_as_claiming_nothing_without_a_warning(bureau, tmp_path):
+    pdf = tmp_path / "plain.pdf"
+    pdf.write_bytes(pdf_bytes("Hello"))
+    item, err = file(bureau, pdf, *FILE)
+    assert item["pdfa"]["claims"] is None and item["pdfa"]["ok"] is False
+    assert "font not embedded: Helvetica" in item["pdfa"]["problems"]
+    assert err == ""
+    shown = bureau.ok("show", item["id"]).out
+    assert "PDF/A           not claimed" in shown and "font not embedded: Helvetica" in shown
+
+
+def test_an_item_without_a_pdf_shows_no_pdfa_finding(bureau, tmp_path):
+    item, _ = file(bureau, make_docx(tmp_path / "memo.docx", "Memo"), *FILE)
+    assert item["pdfa"] is None
+    assert bureau.json("show", item["id"])["pdfa"] is None
+    assert "PDF/A" not in bureau.ok("show", item["id"]).out
