@@ -24,8 +24,9 @@ import io
 from dataclasses import dataclass, field
 
 from archive import xmp
+from archive.screening import MAX_PDF_OBJECTS
 
-MAX_OBJECTS = 200_000
+MAX_OBJECTS = MAX_PDF_OBJECTS  # as many as filing's screening walks (archive.screening)
 
 _FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 
