@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -75,6 +76,12 @@ class User:
     created_by: str
     # argon2id, encoded; None for a user of a home from before passwords. Never shown.
     password_hash: str | None = field(default=None, repr=False, compare=False)
+    display_name: str | None = None  # the name people read (张伟); None: the login name
+
+    @property
+    def shown_name(self) -> str:
+        """The name a person reads: the display name, else the login name."""
+        return self.display_name or self.name
 
     def may(self, permission: str) -> bool:
         return self.enabled and permission in PERMISSIONS[self.role]
@@ -120,6 +127,7 @@ class User:
             "enabled": self.enabled,
             "created_at": self.created_at,
             "created_by": self.created_by,
+            "display_name": self.display_name,
         }
 
 
@@ -143,6 +151,12 @@ def get(conn: sqlite3.Connection, name: str) -> User:
     return user
 
 
+def lookup(conn: sqlite3.Connection, name: str) -> User | None:
+    """The user called `name`, enabled or not; None if there is none."""
+    row = conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+    return _user(row) if row is not None else None
+
+
 def all_users(conn: sqlite3.Connection) -> list[User]:
     return [_user(r) for r in conn.execute("SELECT * FROM users ORDER BY name")]
 
@@ -156,6 +170,7 @@ def add(
     by: str,
     now: datetime,
     password_hash: str | None = None,
+    display_name: str | None = None,
 ) -> User:
     """Insert a user (inside the caller's write transaction)."""
     if not NAME_RE.match(name):
@@ -166,12 +181,13 @@ def add(
     level = parse_level(clearance)
     if role_name in DEPARTMENT_BOUND and not dept:
         raise BadInput("a secretary belongs to a department: give --dept CODE")
+    shown = checked_display_name(display_name) if display_name is not None else None
     if conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
         raise BadInput(f"user {name!r} already exists")
     conn.execute(
         "INSERT INTO users (name, role, clearance, dept, enabled, created_at, created_by, "
-        "password_hash) VALUES (?, ?, ?, ?, 1, ?, ?, ?)",
-        (name, role_name, level, dept, now.isoformat(timespec="seconds"), by, password_hash),
+        "password_hash, display_name) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)",
+        (name, role_name, level, dept, now.isoformat(timespec="seconds"), by, password_hash, shown),
     )
     return get(conn, name)
 
@@ -221,4 +237,21 @@ def _user(row: sqlite3.Row) -> User:
         created_at=row["created_at"],
         created_by=row["created_by"],
         password_hash=row["password_hash"] if "password_hash" in row.keys() else None,  # noqa: SIM118
+        display_name=row["display_name"] if "display_name" in row.keys() else None,  # noqa: SIM118
     )
+
+
+MAX_DISPLAY_NAME = 64
+
+
+def checked_display_name(value: str) -> str:
+    """A display name as given, trimmed; BadInput for an empty one, one too long, or one
+    holding control characters (it is printed in registers and listings)."""
+    text = " ".join(value.split())
+    if not text:
+        raise BadInput("--display-name: give a name, not blanks")
+    if len(text) > MAX_DISPLAY_NAME:
+        raise BadInput(f"--display-name: at most {MAX_DISPLAY_NAME} characters")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in text):
+        raise BadInput("--display-name: control or unassigned characters are not allowed")
+    return text

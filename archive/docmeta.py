@@ -19,6 +19,8 @@ from typing import BinaryIO
 
 from archive import screening
 from archive.errors import BadInput
+from archive.pdfa import Report as PdfaReport
+from archive.pdfa import check_reader as check_pdfa
 from archive.screening import printable
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -50,6 +52,7 @@ class DocInfo:
     signed: bool = False  # it has a filled signature field (whoever signed it)
     active_content: list[str] = field(default_factory=list)  # screening.ACTIVE_KINDS
     ignored_after_seal: list[str] = field(default_factory=list)  # properties changed after it
+    pdfa: PdfaReport | None = None  # for a PDF: its PDF/A claim and the basic checks' findings
 
 
 def rendition_of(path: Path) -> str:
@@ -184,7 +187,8 @@ def _pdf_info(path: Path, name: str, signed_length: int | None) -> DocInfo:
     """Screen a PDF (archive.screening: complete, strictly parseable, active content named)
     and read its metadata, from the sealed revision when `signed_length` says where it ends."""
     with path.open("rb") as stream:
-        if b"%PDF-" not in stream.read(1024):
+        head = stream.read(1024)
+        if b"%PDF-" not in head:
             raise BadInput(f"{name}: not a PDF file (no %PDF header)")
     screening.check_pdf_end(path)
     from pypdf import PdfReader
@@ -198,6 +202,7 @@ def _pdf_info(path: Path, name: str, signed_length: int | None) -> DocInfo:
             if len(reader.pages) == 0:
                 raise BadInput(f"{name}: the PDF has no pages")
             active = screening.active_content(reader, name)
+            conformance = check_pdfa(reader, head[head.index(b"%PDF-") :])
             signed = _has_signature(reader)
             props = _pdf_metadata(reader)
             ignored: list[str] = []
@@ -223,7 +228,7 @@ def _pdf_info(path: Path, name: str, signed_length: int | None) -> DocInfo:
         zlib.error,
     ) as exc:
         raise BadInput(f"{name}: unparseable PDF: {_reason(exc)}") from exc
-    return DocInfo("pdf", PDF_MEDIA_TYPE, props, signed, active, ignored)
+    return DocInfo("pdf", PDF_MEDIA_TYPE, props, signed, active, ignored, conformance)
 
 
 def _pdf_metadata(reader: object) -> dict[str, str]:

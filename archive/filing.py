@@ -104,6 +104,7 @@ class FiledResult:
     duplicate_of: str | None = None
     warnings: tuple[str, ...] = ()  # what the filer should know (printed on stderr)
     active_content: tuple[str, ...] = ()  # screening.ACTIVE_KINDS found in the item's files
+    pdfa: dict[str, object] | None = None  # the official PDF's PDF/A claim and findings
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,8 @@ def prepare(
     active = sorted({kind for p in documents + attachments for kind in p.info.active_content})
     if active:
         notes["active_content"] = [k for k in screening.ACTIVE_KINDS if k in active]
+    if documents[0].info.pdfa is not None:
+        notes["pdfa"] = documents[0].info.pdfa.to_json()
     return documents + attachments, replace(meta, sealed=sealed, notes=notes)
 
 
@@ -196,6 +199,12 @@ def warnings_for(notes: dict[str, object]) -> tuple[str, ...]:
     if "active_content" in notes:
         kinds = ", ".join(notes["active_content"])  # type: ignore[arg-type]
         lines.append(f"warning: the document contains active content: {kinds}")
+    found = notes.get("pdfa")
+    if isinstance(found, dict) and found.get("claims") and not found.get("ok"):
+        problems = "; ".join(found.get("problems") or [])
+        lines.append(
+            f"warning: the PDF claims PDF/A-{found['claims']} but fails basic checks: {problems}"
+        )
     return tuple(lines)
 
 
@@ -295,6 +304,7 @@ def file(
             items.load(conn, row.fetchall())[0],
             warnings=warnings_for(meta.notes),
             active_content=tuple(meta.notes.get("active_content", ())),  # type: ignore[arg-type]
+            pdfa=meta.notes.get("pdfa"),  # type: ignore[arg-type]
         )
 
 

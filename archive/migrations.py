@@ -195,4 +195,7 @@ MIGRATIONS: list[list[str]] = [
     # 7: users' passwords (argon2id, in the encoded form that names its cost); NULL for a
     # user of a home from before passwords, until an administrator sets one.
     ["ALTER TABLE users ADD COLUMN password_hash TEXT"],
+    # 8: users' display names (张伟), shown where a person reads who did something (the
+    # destruction register) instead of the login name; NULL until one is given.
+    ["ALTER TABLE users ADD COLUMN display_name TEXT"],
 ]

@@ -91,14 +91,26 @@ class People(OpenArchive):
         if self._user is not None and self._user.name == name:
             self._user = access.get(self.conn, name)
 
+    def shown_name(self, name: str) -> str:
+        """The name people read for the user called `name`: their display name, else the
+        login name (also for a name that is no user's, e.g. one removed since)."""
+        found = access.lookup(self.conn, name)
+        return found.shown_name if found is not None else name
+
     def users_without_password(self) -> list[str]:
         return [u.name for u in access.all_users(self.conn) if u.password_hash is None]
 
     def add_user(
-        self, name: str, role: str, clearance: str, dept: str | None, password: str | None = None
+        self,
+        name: str,
+        role: str,
+        clearance: str,
+        dept: str | None,
+        password: str | None = None,
+        display_name: str | None = None,
     ) -> access.User:
         """Add a user with their first password (the service layer always gives one; a
-        user without one acts unchecked until one is set)."""
+        user without one acts unchecked until one is set) and the name people read."""
         code = self.config.department(dept).code if dept else None
         encoded = (
             None
@@ -107,7 +119,15 @@ class People(OpenArchive):
         )
         with catalog.write(self.conn):
             user = access.add(
-                self.conn, name, role, clearance, code, self.actor, self._now(), encoded
+                self.conn,
+                name,
+                role,
+                clearance,
+                code,
+                self.actor,
+                self._now(),
+                encoded,
+                display_name,
             )
             audit.append(
                 self.conn, self.actor, "user_add", None, user.to_json(), [states.user(name)]

@@ -53,16 +53,21 @@ class Records(OpenArchive):
         self._record_reads([item], "show")
         return item
 
-    def intake_notes(self, item: items.Item) -> dict[str, list[str] | str]:
+    def intake_notes(self, item: items.Item) -> dict[str, object]:
         """What screening found when `item` was filed, from its filing entry in the trail:
-        `active_content` always (empty if none), and `ignored_after_seal` and
-        `unsealed_signature` when they apply."""
+        `active_content` always (empty if none), `pdfa` always (the official PDF's PDF/A
+        claim and what the basic checks found, archive.pdfa; None for an item without a PDF
+        or filed before the check), and `ignored_after_seal` and `unsealed_signature` when
+        they apply."""
         row = self.conn.execute(
             "SELECT detail FROM audit WHERE item_id = ? AND action = 'file' ORDER BY seq LIMIT 1",
             (item.id,),
         ).fetchone()
         detail = json.loads(row[0]) if row else {}
-        notes: dict[str, list[str] | str] = {"active_content": detail.get("active_content", [])}
+        notes: dict[str, object] = {
+            "active_content": detail.get("active_content", []),
+            "pdfa": detail.get("pdfa"),
+        }
         for key in ("ignored_after_seal", "unsealed_signature"):
             if key in detail:
                 notes[key] = detail[key]

@@ -84,13 +84,16 @@ def state(conn: sqlite3.Connection, subject: str) -> dict[str, Any] | None:
         }
     if kind == "user":
         row = conn.execute(
-            f"SELECT {USER_FIELDS}, password_hash FROM users WHERE name = ?", (name,)
+            f"SELECT {USER_FIELDS}, password_hash, display_name FROM users WHERE name = ?",
+            (name,),
         ).fetchone()
         if row is None:
             return None
         found: dict[str, Any] = {"user": {k: row[k] for k in USER_FIELDS.split(", ")}}
         if row["password_hash"] is not None:  # added by migration 7, only once one is set
             found["password"] = row["password_hash"]
+        if row["display_name"] is not None:  # added by migration 8, only once one is given
+            found["display_name"] = row["display_name"]
         return found
     if kind == "list":
         row = conn.execute(

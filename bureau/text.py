@@ -58,6 +58,22 @@ def aligned(
     return lines
 
 
+def _pdfa_lines(found: Any) -> list[str]:
+    """The official PDF's PDF/A claim and the basic checks' findings (archive.pdfa), as
+    recorded at filing; nothing for an item without a PDF or filed before the check."""
+    if not isinstance(found, dict):
+        return []
+    claims, problems = found.get("claims"), list(found.get("problems") or [])
+    if claims and not problems:
+        return [f"  PDF/A           {claims} claimed; basic checks passed"]
+    if claims:
+        head = f"  PDF/A           {claims} claimed, but basic checks failed:"
+    else:
+        head = "  PDF/A           not claimed"
+        problems = [p for p in problems if "claim" not in p]
+    return [head] + [f"                    {problem}" for problem in problems]
+
+
 def item_details(item: Item, notes: Mapping[str, Any] | None = None) -> str:
     lines = [
         f"{item.archive_code}  {item.title}",
@@ -95,6 +111,7 @@ def item_details(item: Item, notes: Mapping[str, Any] | None = None) -> str:
     if notes.get("ignored_after_seal"):
         ignored = ", ".join(notes["ignored_after_seal"])
         lines.append(f"  ignored         {ignored} (changed after the seal)")
+    lines.extend(_pdfa_lines(notes.get("pdfa")))
     lines.append("  files")
     for f in item.files:
         mark = " (official)" if f.official else ""

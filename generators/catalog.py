@@ -25,7 +25,7 @@ from archive.vocab import CLASSIFICATIONS, RETENTIONS
 
 FIELDS_FILE = "fields.yaml"
 LANGUAGES: tuple[str, ...] = ("en", "zh")
-FIELD_TYPES: tuple[str, ...] = ("text", "integer", "decimal", "date", "list", "table")
+FIELD_TYPES: tuple[str, ...] = ("text", "integer", "decimal", "date", "list", "table", "image")
 SCALAR_TYPES: tuple[str, ...] = ("text", "integer", "decimal", "date")
 RESERVED_NAMES: frozenset[str] = frozenset({"doc", "loop", "range", "namespace", "true", "false"})
 

@@ -13,9 +13,11 @@ import datetime
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archive.errors import BadInput
+from generators import photos
 
 if TYPE_CHECKING:
     from generators.catalog import Field, Template
@@ -54,12 +56,17 @@ class FieldErrors(BadInput):
 
 
 def validate(
-    template: Template, data: Mapping[str, object], row: int | None = None
+    template: Template,
+    data: Mapping[str, object],
+    row: int | None = None,
+    base: Path | None = None,
 ) -> dict[str, Any]:
     """Typed values for every declared field of `template`, or FieldErrors listing all problems.
 
     Optional fields left out come back empty: "" for text, [] for list and table, None for
-    integer, decimal and date, so a template can test them with `{% if note %}`.
+    integer, decimal, date and image, so a template can test them with `{% if note %}`.
+    An image field names a file relative to `base`, the folder of the data file or batch
+    sheet the data came from (generators.photos); without one, no image can be named.
     """
     if not isinstance(data, Mapping):
         raise FieldErrors(
@@ -76,7 +83,7 @@ def validate(
             problems.append((str(key), f"is not a field of template {template.name!r}"))
     values: dict[str, Any] = {}
     for field in template.fields:
-        values[field.name] = _value(field, data.get(field.name), field.name, problems)
+        values[field.name] = _value(field, data.get(field.name), field.name, problems, base)
     if problems:
         raise FieldErrors([FieldError(name, reason, row) for name, reason in problems])
     return values
@@ -91,7 +98,13 @@ def empty_value(field: Field) -> Any:
     return None
 
 
-def _value(field: Field, raw: object, path: str, problems: list[tuple[str, str]]) -> Any:
+def _value(
+    field: Field,
+    raw: object,
+    path: str,
+    problems: list[tuple[str, str]],
+    base: Path | None = None,
+) -> Any:
     """The typed value of one field, appending (path, reason) to `problems` when it is bad."""
     if _is_missing(raw):
         if field.required:
@@ -108,6 +121,8 @@ def _value(field: Field, raw: object, path: str, problems: list[tuple[str, str]]
             return _date(raw)
         if field.type == "list":
             return _list(field, raw, path, problems)
+        if field.type == "image":
+            return _photo(raw, base)
         return _table(field, raw, path, problems)
     except _Bad as bad:
         problems.append((path, str(bad)))
@@ -116,6 +131,15 @@ def _value(field: Field, raw: object, path: str, problems: list[tuple[str, str]]
 
 class _Bad(Exception):
     """Internal: one reason a single value is wrong."""
+
+
+def _photo(raw: object, base: Path | None) -> photos.Photo:
+    if not isinstance(raw, str):
+        raise _Bad(f"must be the name of a JPEG or PNG file, got {_kind(raw)}")
+    try:
+        return photos.load(raw.strip(), base)
+    except photos.PhotoProblem as problem:
+        raise _Bad(str(problem)) from None
 
 
 def _is_missing(raw: object) -> bool:

@@ -20,7 +20,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import jinja2
-from docxtpl import DocxTemplate
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
@@ -30,6 +31,7 @@ from generators import compute
 from generators.catalog import Template
 from generators.docprops import repack, set_custom_properties
 from generators.fields import empty_value
+from generators.photos import Photo
 
 MONTHS_EN = (
     "January",
@@ -246,10 +248,28 @@ def build_context(
     return context
 
 
+class _Picture:
+    """A checked photo (generators.photos) as the drawing docxtpl places where it is
+    printed. Only printable: the sandbox lets a template reach no attribute of it (its one
+    attribute starts with an underscore), so the DocxTemplate behind it stays out of reach."""
+
+    __slots__ = ("_image",)
+
+    def __init__(self, docx: DocxTemplate, photo: Photo) -> None:
+        width, height = photo.size_mm()
+        self._image = InlineImage(docx, io.BytesIO(photo.data), width=Mm(width), height=Mm(height))
+
+    def __str__(self) -> str:
+        return str(self._image)
+
+
 def _finalize(value: Any) -> Markup:
-    """Every printed value as XML text: escaped, braces as references, bad characters replaced."""
+    """Every printed value as XML text: escaped, braces as references, bad characters replaced;
+    a photo (made only from a checked image field, never from text) as its drawing."""
     if value is None:
         return Markup("")
+    if isinstance(value, _Picture):
+        return Markup(str(value))
     if not isinstance(value, Markup):
         text = _INVALID_XML_RE.sub("\ufffd", str(value))
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -295,6 +315,9 @@ def render_docx(
         raise TemplateError(f"{path}: missing; template {template.name!r} lists {lang!r}")
     context = build_context(template, values, doc, lang)
     docx = DocxTemplate(str(path))
+    for name, value in context.items():
+        if isinstance(value, Photo):
+            context[name] = _Picture(docx, value)
     try:
         docx.render(context, jinja_env=make_environment(), autoescape=True)
     except SecurityError as exc:

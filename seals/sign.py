@@ -42,10 +42,11 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from pyhanko.pdf_utils import layout
+from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.metadata.model import VENDOR
 from pyhanko.pdf_utils.misc import PdfDecodeLimitError, PdfError
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
@@ -203,6 +204,28 @@ def _open(pdf: bytes) -> _Document:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+def _keep_info_with_xmp(writer: IncrementalPdfFileWriter) -> None:
+    """Make the revisions pyHanko writes keep the Info dictionary and the XMP in agreement,
+    as PDF/A requires (archive.pdfa), for a document that has an XMP packet.
+
+    pyHanko updates the XMP itself in every revision it writes (the seal's, then the
+    validation data's): pdf:Producer becomes its own name and xmp:ModifyDate the moment.
+    In the Info dictionary it appends its name to /Producer ("LibreOffice 7.4; pyHanko")
+    and sets /ModDate, when there is one, from a second reading of the clock, which can
+    fall in the next second. So the sealing revision names pyHanko alone as /Producer (the
+    creating program stays in /Creator) and leaves /ModDate to the XMP.
+    """
+    if "/Metadata" not in writer.root:
+        return
+    info_ref = writer.trailer.raw_get("/Info") if "/Info" in writer.trailer else None
+    if not isinstance(info_ref, generic.IndirectObject):
+        return
+    info = info_ref.get_object()
+    info["/Producer"] = generic.TextStringObject(VENDOR)
+    info.pop("/ModDate", None)
+    writer.mark_update(info_ref)
 
 
 # -- appearance -----------------------------------------------------------------------------
@@ -452,6 +475,7 @@ def sign_pdf(
     elif certify and doc.signatures:
         raise BadPdf("the PDF is already signed, so it can no longer be certified")
     box = _check_box(placement or _placement(pdf, material, doc), doc.page_count)
+    _keep_info_with_xmp(doc.writer)
 
     root = material.chain[-1] if material.chain else material.cert
     context = ValidationContext(

@@ -1188,8 +1188,9 @@ def certificate_graduation(lang: str) -> DocxDocument:
 
 def certificate_teacher(lang: str) -> DocxDocument:
     """教师资格证书: one landscape page: the holder's particulars in a grid with the photo box
-    at its right (a framed placeholder), then at the issuing place, bottom right, the
-    issuing organ and the date, which the organ's seal covers."""
+    at its right (the `photo` field's picture, or a framed placeholder without one), then
+    at the issuing place, bottom right, the issuing organ and the date, which the organ's
+    seal covers."""
     zh = lang == "zh"
     sheet = Sheet(lang, certificate_styles(lang))
     doc = new_document(lang, list(sheet.styles.values()), landscape=True)
@@ -1223,8 +1224,14 @@ def certificate_teacher(lang: str) -> DocxDocument:
     centre = '<w:vAlign w:val="center"/>'
     rows = []
     for index, (a, b, c, d) in enumerate(labels):
+        placeholder = "照片" if zh else "Photo"
         photo = (
-            sheet.p("CertPhoto", "照片" if zh else "Photo") if index == 0 else sheet.p("CertPhoto")
+            sheet.p(
+                "CertPhoto",
+                f"{{% if photo %}}{{{{ photo }}}}{{% else %}}{placeholder}{{% endif %}}",
+            )
+            if index == 0
+            else sheet.p("CertPhoto")
         )
         merge = '<w:vMerge w:val="restart"/>' if index == 0 else "<w:vMerge/>"
         rows.append(

@@ -42,6 +42,11 @@ def register_people(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--role", required=True, help="|".join(ROLES))
     p.add_argument("--clearance", required=True, metavar="LEVEL", help="|".join(CLASSIFICATIONS))
     p.add_argument("--dept", help="the user's department (required for a secretary)")
+    p.add_argument(
+        "--display-name",
+        metavar="NAME",
+        help="the name people read (e.g. 张伟), shown in the destruction register",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_users_add)
     p = user_commands.add_parser(
@@ -146,7 +151,13 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
     with open_home(args) as archive:
         user = users.add(
-            archive, args.name, args.role, args.clearance, args.dept, passwords.new(args.name)
+            archive,
+            args.name,
+            args.role,
+            args.clearance,
+            args.dept,
+            passwords.new(args.name),
+            args.display_name,
         )
     emit(args, user.to_json(), f"added user {user.name} ({user.role}, {user.clearance})")
     return 0

@@ -117,6 +117,7 @@ def cmd_file(args: argparse.Namespace) -> int:
     data = result.item.to_json() | {
         "duplicate_of": result.duplicate_of,
         "active_content": list(result.active_content),
+        "pdfa": result.pdfa,
     }
     if result.duplicate_of:
         message = (

@@ -123,6 +123,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
                 args.pdf,
                 sealer,
                 co_issuers=args.co_issuers,
+                base=args.data.parent,
             )
             item = result.item.to_json() | {"duplicate_of": result.duplicate_of}
             sealed = f", sealed by {args.dept.upper()}" if item["sealed"] else ""

@@ -86,7 +86,9 @@ def generate_batch(
 
         def jobs() -> Iterator[tuple[int, Job]]:
             for row in batch_input.iter_rows(path):
-                job = _job(generator, template, row, dept, lang, classification, summary)
+                job = _job(
+                    generator, template, row, dept, lang, classification, summary, path.parent
+                )
                 if job is not None:
                     yield row.number, job
                 elif on_row:
@@ -119,13 +121,15 @@ def write_errors(batch: Path, summary: Summary) -> Path:
     return errors
 
 
-def _job(generator, template, row, dept, lang, classification, summary) -> Job | None:
+def _job(generator, template, row, dept, lang, classification, summary, base) -> Job | None:
+    """The row's job, its photos named relative to the sheet's folder (`base`); None, with
+    the row's problems in `summary`, when it cannot be made."""
     if row.problem:
         summary.fail(row.number, "", row.problem)
         return None
     try:
         data = _row_data(template, row.values)
-        return generator.job(template, data, dept, lang, classification, row=row.number)
+        return generator.job(template, data, dept, lang, classification, row=row.number, base=base)
     except FieldErrors as exc:
         for error in exc.errors:
             summary.fail(row.number, error.field, error.reason)

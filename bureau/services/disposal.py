@@ -108,14 +108,17 @@ def _register(archive: Archive, found: DisposalList) -> Item:
     def when(moment: str | None) -> str:
         return _moment(moment or "", lang, archive.config.tz)
 
+    def who(name: str | None) -> str:  # the register names people as they are read
+        return archive.shown_name(name) if name else ""
+
     data = {
         "list_id": found.id,
         "as_of": found.as_of,
-        "proposed_by": found.proposed_by,
+        "proposed_by": who(found.proposed_by),
         "proposed_at": when(found.proposed_at),
-        "approved_by": found.approved_by or "",
+        "approved_by": who(found.approved_by),
         "approved_at": when(found.approved_at),
-        "executed_by": found.executed_by or archive.actor,
+        "executed_by": who(found.executed_by or archive.actor),
         "executed_at": when(max((i.disposed_at or "" for i in found.items), default="")),
         "count": len(found.items),
         "items": [_row(i, lang) for i in found.items],

@@ -40,7 +40,7 @@ def filing_allowed(user: User) -> Callable[[Metadata], None]:
     return allowed
 
 
-def show(archive: Archive, ref: str) -> tuple[Item, dict[str, list[str] | str]]:
+def show(archive: Archive, ref: str) -> tuple[Item, dict[str, object]]:
     """The item `ref` names and what screening found when it was filed."""
     archive.require("read", "read items")
     item = archive.resolve(ref)

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from archive import atomic
+from archive import atomic, xmp
 from archive.docmeta import PROPERTY_PREFIX
 from archive.errors import BadInput, BureauError
 from archive.filing import FiledResult, FilingRequest, Source
@@ -112,8 +112,10 @@ class Generator:
         classification: str | None,
         row: int | None = None,
         co_issuers: Sequence[str] = (),
+        base: Path | None = None,
     ) -> Job:
-        """Validate everything about one document before anything is reserved or written."""
+        """Validate everything about one document before anything is reserved or written.
+        `base` is the folder of the data file or batch sheet, where photos are named."""
         department = self.archive.config.department(dept)
         if not template.allows_department(department.code):
             allowed = ", ".join(template.departments)
@@ -123,7 +125,7 @@ class Generator:
         language = lang or self.archive.config.language
         template.docx_path(language)  # BadInput if the template lacks the language
         level = parse_classification(classification or template.classification)
-        values = fields.validate(template, data, row=row)
+        values = fields.validate(template, data, row=row, base=base)
         joint = _co_issuers(self.archive, template, language, department.code, co_issuers)
         return Job(template, values, department.code, language, level, joint)
 
@@ -290,13 +292,24 @@ def generate(
     pdf: bool,
     sealer: Sealer | None = None,
     co_issuers: Sequence[str] = (),
+    base: Path | None = None,
 ) -> FiledResult:
     """The secretary's use case: one document from `template` and `data`, numbered,
     converted (with `pdf`), sealed (with a `sealer`: the issuer's seal; each co-issuer
-    seals later with `bureau sign`) and filed."""
+    seals later with `bureau sign`) and filed. `base` is the data file's folder, where a
+    photo the data names is found."""
     archive.require("generate", "generate documents")
     return generate_one(
-        archive, template, data, dept, lang, classification, pdf, sealer, co_issuers=co_issuers
+        archive,
+        template,
+        data,
+        dept,
+        lang,
+        classification,
+        pdf,
+        sealer,
+        co_issuers=co_issuers,
+        base=base,
     )
 
 
@@ -311,13 +324,16 @@ def generate_one(
     sealer: Sealer | None = None,
     origin: str | None = None,
     co_issuers: Sequence[str] = (),
+    base: Path | None = None,
 ) -> FiledResult:
     """Generate, convert (with `pdf`), seal (with a `sealer`) and file one document, for
     a use case that has made its permission decision (`generate`, or a disposal's
     destruction register). `origin` is recorded with the filing, so a caller can tell it
     happened after a crash."""
     with Workspace(archive, pdf, sealer=sealer) as generator:
-        job = generator.job(template, data, dept, lang, classification, co_issuers=co_issuers)
+        job = generator.job(
+            template, data, dept, lang, classification, co_issuers=co_issuers, base=base
+        )
         rendered = generator.render(job)
         if pdf:
             try:
@@ -393,13 +409,24 @@ def _file_name(rendered: Rendered, extension: str) -> str:
 
 
 def _embed_pdf_metadata(pdf: Path, rendered: Rendered) -> None:
-    """Write the item's metadata into the PDF's document information dictionary."""
-    from pypdf import PdfReader, PdfWriter
+    """Write the item's metadata into the PDF's document information dictionary.
 
-    writer = PdfWriter(clone_from=PdfReader(str(pdf)))
-    writer.add_metadata(
-        {"/Title": rendered.title} | {f"/{k}": v for k, v in rendered.properties.items()}
-    )
+    The PDF stays what LibreOffice made of it, PDF/A-2b: the same header version (pypdf
+    would write 1.3), the output intent and the XMP packet, whose dc:title and the other
+    equivalents of the information entries written here are set to the same values
+    (PDF/A wants the two to agree; archive.xmp)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
+
+    reader = PdfReader(str(pdf))
+    writer = PdfWriter(clone_from=reader)
+    writer.pdf_header = reader.pdf_header
+    info = {"/Title": rendered.title} | {f"/{k}": v for k, v in rendered.properties.items()}
+    writer.add_metadata(info)
+    packet = writer.root_object.get(NameObject("/Metadata"))
+    if packet is not None:
+        stream = packet.get_object()
+        stream.set_data(xmp.sync(stream.get_data(), info))
     with atomic.replacing(pdf) as out:
         writer.write(out)
 

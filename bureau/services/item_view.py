@@ -25,7 +25,7 @@ MAX_VERSIONS = 200  # a chain of supersessions longer than this is cut (it never
 @dataclass(frozen=True)
 class ItemView:
     item: Item
-    notes: dict[str, list[str] | str]
+    notes: dict[str, object]
     versions: list[Item]  # oldest first, the item itself included
     trail: list[Entry] | None  # None: the user may not read the audit trail
 

@@ -17,11 +17,17 @@ def list_users(archive: Archive) -> list[User]:
 
 
 def add(
-    archive: Archive, name: str, role: str, clearance: str, dept: str | None, password: str
+    archive: Archive,
+    name: str,
+    role: str,
+    clearance: str,
+    dept: str | None,
+    password: str,
+    display_name: str | None = None,
 ) -> User:
-    """A new user with their first password."""
+    """A new user with their first password and, optionally, the name people read."""
     archive.require("users", "add users")
-    return archive.add_user(name, role, clearance, dept, password)
+    return archive.add_user(name, role, clearance, dept, password, display_name)
 
 
 def set_password(archive: Archive, name: str, password: str) -> None:

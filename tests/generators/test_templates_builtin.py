@@ -57,7 +57,10 @@ def test_template_folder_is_complete(name):
 def test_samples_fill_every_field(builtin, name, lang):
     template = builtin[name]
     sample = template.load_sample(lang)
-    assert [f.name for f in template.fields if sample.get(f.name) in (None, "", [])] == []
+    # except an image field: it names a file beside the data (a photo), and a sample is one
+    # file, copied and installed alone; without it the certificate shows its placeholder
+    filled = [f for f in template.fields if f.type != "image"]
+    assert [f.name for f in filled if sample.get(f.name) in (None, "", [])] == []
 
 
 @pytest.mark.parametrize(
