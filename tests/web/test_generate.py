@@ -305,3 +305,8 @@ def test_a_preview_with_a_missing_field_shows_the_form_with_the_error(web: Web):
     answer = web.signed_in("sec").submit("/generate/notice", form)
     assert answer.status_code == 400 and answer.headers["content-type"].startswith("text/html")
     assert re.search(r'id="error-field.body">此项必填', answer.text)
+
+
+def test_an_image_field_is_left_out_of_the_form(web):
+    page = web.signed_in("tester").get("/generate/certificate-teacher-qualification").text
+    assert 'name="field.photo"' not in page and 'name="field.holder_name"' in page

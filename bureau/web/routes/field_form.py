@@ -75,6 +75,11 @@ def label(name: str, t: Translate) -> str:
     return t(key) if key in _WORDS else name.replace("_", " ")
 
 
+# An image field names a file beside a data file or batch sheet: a form has no such
+# folder, so it leaves the field out and the document keeps its framed placeholder.
+NOT_IN_FORM = frozenset({"image"})
+
+
 def kind_of(declared: Field) -> str:
     if declared.type == "text":
         if declared.choices:
@@ -90,6 +95,8 @@ def read(template: Template, form: FormData) -> Posted:
     values: dict[str, Any] = {}
     for declared in template.fields:
         name = PREFIX + declared.name
+        if declared.type in NOT_IN_FORM:
+            continue
         if declared.type == "table":
             rows = _table_rows(declared, form, name)
             values[declared.name] = rows
@@ -163,6 +170,8 @@ def inputs(
     errors = errors or {}
     drawn = []
     for declared in template.fields:
+        if declared.type in NOT_IN_FORM:
+            continue
         name = PREFIX + declared.name
         shown = Input(
             declared, name, label(declared.name, t), kind_of(declared), error=errors.get(name, "")
