@@ -26,7 +26,7 @@ from indexer.generations import IndexDir
 from indexer.inbox import Filer, Inbox, Outcome
 from indexer.sync import Indexer
 
-INBOX_BATCH = 50  # files taken before the index is brought up to date again
+INBOX_BATCH = 200  # files taken (one group commit) before the index is brought up to date
 DECLASSIFY_SECONDS = 24 * 3600
 STOP_CHECK_SECONDS = 0.2  # a stop signal is noticed within this long, however long the pause
 ONCE_PATIENCE = 3.0  # `--once` waits at most this many settle times for arriving files
@@ -108,6 +108,7 @@ class Watcher:
                     break
                 time.sleep(wait)
             self.tally.waiting = len(self.inbox.candidates())
+            self.inbox.clearing.wait()
         return self.tally
 
     def run(self, stop: threading.Event) -> Tally:
@@ -134,6 +135,7 @@ class Watcher:
             finally:
                 observer.stop()
                 observer.join(timeout=5)
+                self.inbox.clearing.wait()
         return self.tally
 
     def _start(self) -> None:
@@ -147,9 +149,8 @@ class Watcher:
     def _turn(self) -> float | None:
         """File one batch of settled inbox files and index; seconds until more may be ready."""
         ready, wait = self.inbox.ready()
-        for path in ready[:INBOX_BATCH]:
-            outcome = self.inbox.take(path)
-            if outcome:
+        if ready:
+            for outcome in self.inbox.take_batch(ready[:INBOX_BATCH]):
                 self.tally.count(outcome)
                 self.report(outcome.line())
         self._catch_up()

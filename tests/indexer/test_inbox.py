@@ -20,7 +20,7 @@ SIDECAR = "kind: notice\ndept: BGS\ntitle: Spring inspections\ndate: 2026-03-04\
 
 @pytest.fixture
 def inbox(archive) -> Inbox:
-    return Inbox(archive, settle_seconds=5, file=partial(documents.file, archive))
+    return Inbox(archive, settle_seconds=5, file=partial(documents.file_batch, archive))
 
 
 def drop(inbox: Inbox, name: str, sidecar: str | None = SIDECAR, text: str = "body") -> Path:
@@ -60,7 +60,10 @@ def test_a_file_changed_within_the_settle_time_is_not_ready(inbox: Inbox):
 def test_a_file_unchanged_for_the_settle_time_is_ready(archive):
     clock = [time.time()]
     inbox = Inbox(
-        archive, settle_seconds=5, file=partial(documents.file, archive), clock=lambda: clock[0]
+        archive,
+        settle_seconds=5,
+        file=partial(documents.file_batch, archive),
+        clock=lambda: clock[0],
     )
     path = drop(inbox, "settled.docx")
     assert inbox.ready()[0] == []
