@@ -133,6 +133,16 @@ class Inbox:
                 wait = remaining if wait is None else min(wait, remaining)
         return settled, wait
 
+    def still_settled(self, paths: list[Path]) -> list[Path]:
+        """Those of `paths` unchanged for the settle time now (seen settled a while ago,
+        one may have been written to since)."""
+        now = self.clock()
+        return [
+            p
+            for p in paths
+            if (changed := _last_change(p)) is not None and now - changed >= self.settle_seconds
+        ]
+
     # -- taking files ----------------------------------------------------------------------
 
     def take(self, path: Path) -> Outcome | None:
