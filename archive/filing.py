@@ -4,15 +4,22 @@ The order is what makes a kill at any moment safe: every file is first stored in
 store (complete and fsynced), and only then, in one catalog transaction, is the item
 numbered, inserted and written to the audit trail. A kill before the commit leaves at most
 unreferenced blobs, which `BlobStore.sweep` removes; a kill after it leaves a filed item.
+
+`file_batch` files many requests in the same order of steps, as a group (the inbox's bulk
+intake): files read and screened in parallel, the batch's blobs made durable by one sync,
+then one transaction in which each item still gets its own number, audit entry and state
+digest. A kill leaves every item of the batch filed, or none of them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sqlite3
 import unicodedata
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -246,13 +253,115 @@ def file(
     """
     try:
         prepared, meta = prepare(request, config, schedule)
-    except BadInput:
-        if request.allow_duplicate or request.supersedes:
-            raise
-        existing = _existing(conn, [_sha256(s.path) for s in request.documents], exclude=None)
-        if existing is None:
-            raise
-        return FiledResult(items.load(conn, [existing])[0], duplicate_of=existing["id"])
+    except BadInput as exc:
+        return _duplicate_or_raise(conn, request, exc)
+    staged = _stage(conn, store, config, request, prepared, meta, keyring, check, durable=True)
+    with catalog.write(conn):
+        return _commit(conn, store, config, staged, actor)
+
+
+def file_batch(
+    conn: sqlite3.Connection,
+    store: BlobStore,
+    config: Config,
+    requests: list[FilingRequest],
+    actor: str,
+    schedule: Schedule,
+    keyring: Callable[[], KeyRing] | None = None,
+    check: Callable[[Metadata], None] | None = None,
+) -> list[FiledResult | BadInput]:
+    """File each request as `file` would, as a group: what each became, in order.
+
+    The files are read and screened in a pool of threads before anything is stored; the
+    blobs of the whole batch are made durable by one sync; then one catalog transaction
+    (one commit, one fsync) numbers and inserts every item, each with its own audit entry
+    and state digest, each in a savepoint, so a request refused there (a copy of an item
+    filed earlier in the batch, say) leaves the others filed. A request with something
+    wrong with it is answered with its BadInput; any other error files nothing at all.
+    """
+    with ThreadPoolExecutor(max_workers=PREPARE_WORKERS) as pool:
+        ready = list(pool.map(lambda r: _try_prepare(r, config, schedule), requests))
+    answers: list[FiledResult | BadInput | _Staged] = []
+    for request, got in zip(requests, ready, strict=True):
+        try:
+            if isinstance(got, BadInput):
+                answers.append(_duplicate_or_raise(conn, request, got))
+                continue
+            prepared, meta = got
+            answers.append(
+                _stage(conn, store, config, request, prepared, meta, keyring, check, False)
+            )
+        except BadInput as exc:
+            answers.append(exc)
+    if not any(isinstance(a, _Staged) for a in answers):
+        return [a for a in answers if not isinstance(a, _Staged)]
+    store.sync()  # every blob durable before the transaction that refers to them
+    with catalog.write(conn):
+        for n, answer in enumerate(answers):
+            if not isinstance(answer, _Staged):
+                continue
+            conn.execute("SAVEPOINT filing")
+            try:
+                answers[n] = _commit(conn, store, config, answer, actor)
+            except BadInput as exc:
+                conn.execute("ROLLBACK TO filing")
+                answers[n] = exc
+            conn.execute("RELEASE filing")
+    return [a for a in answers if not isinstance(a, _Staged)]
+
+
+PREPARE_WORKERS = min(4, os.cpu_count() or 1)
+"""Threads reading and screening a batch's files (zip inflation and hashing release the
+interpreter's lock)."""
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """A filing whose files are stored and whose metadata is settled: what its catalog
+    transaction needs."""
+
+    request: FilingRequest
+    prepared: list[_Prepared]
+    meta: Metadata
+    item_id: str
+    protection: _Protection | None
+    stored: list[_Stored]
+
+
+def _try_prepare(
+    request: FilingRequest, config: Config, schedule: Schedule
+) -> tuple[list[_Prepared], Metadata] | BadInput:
+    try:
+        return prepare(request, config, schedule)
+    except BadInput as exc:
+        return exc
+
+
+def _duplicate_or_raise(
+    conn: sqlite3.Connection, request: FilingRequest, problem: BadInput
+) -> FiledResult:
+    """A request that cannot be filed as it is: the item it is a copy of, if it is one
+    (a dropped copy carries no metadata of its own), else its problem raised."""
+    if request.allow_duplicate or request.supersedes:
+        raise problem
+    existing = _existing(conn, [_sha256(s.path) for s in request.documents], exclude=None)
+    if existing is None:
+        raise problem
+    return FiledResult(items.load(conn, [existing])[0], duplicate_of=existing["id"])
+
+
+def _stage(
+    conn: sqlite3.Connection,
+    store: BlobStore,
+    config: Config,
+    request: FilingRequest,
+    prepared: list[_Prepared],
+    meta: Metadata,
+    keyring: Callable[[], KeyRing] | None,
+    check: Callable[[Metadata], None] | None,
+    durable: bool,
+) -> _Staged:
+    """Check what the metadata allows and store the files (outside the write lock)."""
     if check is not None:
         check(meta)
     if request.supersedes:
@@ -265,7 +374,7 @@ def file(
         key = crypto.new_key()
         version, wrapped = keyring().wrap(item_id, key)
         protection = _Protection(key, version, wrapped)
-    stored = [_store(store, p.source.path, item_id, protection) for p in prepared]
+    stored = [_store(store, p.source.path, item_id, protection, durable) for p in prepared]
     seal = request.seal
     checked = seal is not None and prepared[0].source is request.documents[0]
     if checked and seal.sha256 and seal.sha256 != stored[0].sha256:  # type: ignore[union-attr]
@@ -273,47 +382,58 @@ def file(
             f"{screening.printable(prepared[0].source.recorded_name)} changed while it was "
             "being filed: file it again"
         )
-    with catalog.write(conn):
-        previous = _superseded(conn, request.supersedes) if request.supersedes else None
-        if not request.allow_duplicate:
-            renditions = [
-                f.sha256 for p, f in zip(prepared, stored, strict=True) if p.role == "document"
-            ]
-            existing = _existing(conn, renditions, exclude=previous)
-            if existing:
-                return FiledResult(items.load(conn, [existing])[0], duplicate_of=existing["id"])
-        for p, f in zip(prepared, stored, strict=True):
-            if not store.exists(f.stored_sha256):  # swept between storing and locking
-                _store(store, p.source.path, item_id, protection)
-        _insert(
-            conn,
-            config,
-            meta,
-            prepared,
-            stored,
-            previous,
-            actor,
-            request.origin,
-            item_id,
-            protection,
-        )
-        if request.number:
-            numbers.mark_used(conn, request.number, item_id)
-        row = conn.execute(f"SELECT {items.ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,))
-        return FiledResult(
-            items.load(conn, row.fetchall())[0],
-            warnings=warnings_for(meta.notes),
-            active_content=tuple(meta.notes.get("active_content", ())),  # type: ignore[arg-type]
-            pdfa=meta.notes.get("pdfa"),  # type: ignore[arg-type]
-        )
+    return _Staged(request, prepared, meta, item_id, protection, stored)
 
 
-def _store(store: BlobStore, path: Path, item_id: str, protection: _Protection | None) -> _Stored:
+def _commit(
+    conn: sqlite3.Connection, store: BlobStore, config: Config, staged: _Staged, actor: str
+) -> FiledResult:
+    """Number, insert and audit one staged item; the caller holds the write transaction."""
+    request, prepared, meta, stored = staged.request, staged.prepared, staged.meta, staged.stored
+    item_id, protection = staged.item_id, staged.protection
+    previous = _superseded(conn, request.supersedes) if request.supersedes else None
+    if not request.allow_duplicate:
+        renditions = [
+            f.sha256 for p, f in zip(prepared, stored, strict=True) if p.role == "document"
+        ]
+        existing = _existing(conn, renditions, exclude=previous)
+        if existing:
+            return FiledResult(items.load(conn, [existing])[0], duplicate_of=existing["id"])
+    for p, f in zip(prepared, stored, strict=True):
+        if not store.exists(f.stored_sha256):  # swept between storing and locking
+            _store(store, p.source.path, item_id, protection, durable=True)
+    _insert(
+        conn,
+        config,
+        meta,
+        prepared,
+        stored,
+        previous,
+        actor,
+        request.origin,
+        item_id,
+        protection,
+    )
+    if request.number:
+        numbers.mark_used(conn, request.number, item_id)
+    row = conn.execute(f"SELECT {items.ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,))
+    return FiledResult(
+        items.load(conn, row.fetchall())[0],
+        warnings=warnings_for(meta.notes),
+        active_content=tuple(meta.notes.get("active_content", ())),  # type: ignore[arg-type]
+        pdfa=meta.notes.get("pdfa"),  # type: ignore[arg-type]
+    )
+
+
+def _store(
+    store: BlobStore, path: Path, item_id: str, protection: _Protection | None, durable: bool
+) -> _Stored:
     if protection is None:
-        blob = store.put_file(path)
+        blob = store.put_file(path, durable)
         return _Stored(blob.sha256, blob.size, blob.sha256, blob.size)
     content = path.read_bytes()
-    blob = store.put_bytes(crypto.encrypt(protection.key, content, content_aad(item_id)))
+    sealed = crypto.encrypt(protection.key, content, content_aad(item_id))
+    blob = store.put_bytes(sealed, durable)
     return _Stored(hashlib.sha256(content).hexdigest(), len(content), blob.sha256, blob.size)
 
 

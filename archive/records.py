@@ -10,9 +10,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from archive import atomic, audit, catalog, changes, items, states
-from archive.errors import BadInput, NotFound
+from archive.errors import BadInput, BureauError, NotFound
 from archive.filing import FiledResult, FilingRequest, Metadata
 from archive.filing import file as file_request
+from archive.filing import file_batch as file_requests
 from archive.items import DISPOSED
 from archive.opened import OpenArchive
 
@@ -45,6 +46,52 @@ class Records(OpenArchive):
         if result.duplicate_of and not self._visible(result.item):
             raise BadInput("this content is already in the archive, in an item you may not see")
         return replace(result, item=self.vault.reveal(result.item, strict=False))
+
+    def file_batch(
+        self,
+        requests: list[FilingRequest],
+        allowed: Callable[[Metadata], None] | None = None,
+    ) -> list[FiledResult | BureauError]:
+        """File each request as `file` would, as one group commit (`filing.file_batch`):
+        what each became, in order, a request that could not be filed answered with its
+        error. An error that is no request's own (a full disk, say) files none of them."""
+        self.audit_key()
+        answers: list[FiledResult | BureauError | None] = [None] * len(requests)
+        ready: list[FilingRequest] = []
+        for n, request in enumerate(requests):
+            if request.supersedes:
+                try:
+                    previous = self._find(request.supersedes)
+                    self._guard(states.item(previous.id), previous.archive_code)
+                except BureauError as exc:
+                    answers[n] = exc
+                    continue
+                request = replace(request, supersedes=previous.id)
+            ready.append(request)
+        filed = iter(
+            file_requests(
+                self.conn,
+                self.store,
+                self.config,
+                ready,
+                self.actor,
+                self.schedule,
+                self.vault.ring,
+                allowed,
+            )
+        )
+        results: list[FiledResult | BureauError] = []
+        for answer in answers:
+            result = next(filed) if answer is None else answer
+            if isinstance(result, FiledResult):
+                if result.duplicate_of and not self._visible(result.item):
+                    result = BadInput(
+                        "this content is already in the archive, in an item you may not see"
+                    )
+                else:
+                    result = replace(result, item=self.vault.reveal(result.item, strict=False))
+            results.append(result)
+        return results
 
     def resolve(self, ref: str) -> items.Item:
         """The item `ref` names, if the acting user may see it (NotFound otherwise, exactly
@@ -215,6 +262,9 @@ class Records(OpenArchive):
 
     def filed_with_origin(self, origin: str) -> str | None:
         return changes.filed_with_origin(self.conn, origin)
+
+    def filed_with_origins(self, origins: list[str]) -> dict[str, str]:
+        return changes.filed_with_origins(self.conn, origins)
 
 
 def _safe_name(name: str) -> str:

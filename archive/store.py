@@ -4,6 +4,10 @@ A blob is written to a temporary file, fsynced, then renamed into place, so a re
 sees half a file and a kill leaves at most an unreferenced blob or temporary file; `sweep`
 removes those once they are older than a grace period (a filing in flight is younger).
 Blobs are read-only on disk: filed content never changes.
+
+A batch of filings (the inbox's) may store its blobs with `durable=False` and make them
+all durable at once with `sync`, one call instead of two fsyncs a blob: what counts is
+that every blob is durable before the catalog transaction that refers to it commits.
 """
 
 from __future__ import annotations
@@ -54,21 +58,24 @@ class BlobStore:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
-    def put_file(self, source: Path) -> StoredBlob:
+    def put_file(self, source: Path, durable: bool = True) -> StoredBlob:
         """Store the bytes of `source`; BadInput if it cannot be read."""
         try:
             with source.open("rb") as stream:
-                return self.put_stream(stream)
+                return self.put_stream(stream, durable)
         except OSError as exc:
             raise BadInput(f"{source}: cannot read: {exc.strerror or exc}") from exc
 
-    def put_bytes(self, data: bytes) -> StoredBlob:
+    def put_bytes(self, data: bytes, durable: bool = True) -> StoredBlob:
         from io import BytesIO
 
-        return self.put_stream(BytesIO(data))
+        return self.put_stream(BytesIO(data), durable)
 
-    def put_stream(self, stream: BinaryIO) -> StoredBlob:
-        """Copy `stream` into the store, hashing as it goes; idempotent for equal content."""
+    def put_stream(self, stream: BinaryIO, durable: bool = True) -> StoredBlob:
+        """Copy `stream` into the store, hashing as it goes; idempotent for equal content.
+
+        With `durable=False` the blob is not fsynced: the caller must `sync` the store
+        before anything refers to it."""
         self.tmp.mkdir(parents=True, exist_ok=True)
         tmp = self.tmp / f"{uuid.uuid4().hex}.part"
         digest = hashlib.sha256()
@@ -80,7 +87,8 @@ class BlobStore:
                     out.write(chunk)
                     size += len(chunk)
                 out.flush()
-                os.fsync(out.fileno())
+                if durable:
+                    os.fsync(out.fileno())
             sha = digest.hexdigest()
             final = self.path(sha)
             if final.exists():
@@ -90,11 +98,17 @@ class BlobStore:
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.chmod(tmp, 0o444)
                 os.replace(tmp, final)
-                atomic.fsync_dir(final.parent)
+                if durable:
+                    atomic.fsync_dir(final.parent)
             return StoredBlob(sha256=sha, size=size)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+
+    def sync(self) -> None:
+        """Make every blob stored with `durable=False` durable, with their folders (one
+        `syncfs` of the store's file system)."""
+        atomic.sync_filesystem(self.root)
 
     def open(self, sha256: str) -> BinaryIO:
         try:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 BENCHMARKS = [
     "bench.bench_filing",
+    "bench.bench_inbox",
     "bench.bench_generate",
     "bench.bench_seals",
     "bench.bench_analyzers",

@@ -1,10 +1,13 @@
 """The inbox: files dropped into the data home's `inbox/` are filed into the archive.
 
 A scanner, a mail export or a colleague copies a document in; once it has stopped changing
-for the settle time it is claimed (renamed into `inbox/.processing/CLAIM/`), filed with the
-claim recorded in the audit trail, and removed. A file that cannot be filed goes to
-`inbox/rejected/` beside `NAME.reason.txt`; a copy of an item already filed goes to
-`inbox/duplicates/` with a note naming that item.
+for the settle time it is claimed (renamed into `inbox/.processing/batch-BATCH/CLAIM/`),
+filed with the claim recorded in the audit trail, and removed. Settled files are taken in
+batches, filed as one group commit (`file_batch`: one catalog transaction and one sync of
+the store for the batch, each item with its own audit entry). A file that cannot be filed
+goes to `inbox/rejected/` beside `NAME.reason.txt`; a copy of an item already filed goes
+to `inbox/duplicates/` with a note naming that item. The filed files' claims are set aside
+whole (`.processing/.filed-BATCH/`, one rename) and deleted off the writer's path.
 
 A kill at any moment is safe: at start-up each claim left behind is either finished (the
 audit trail shows its filing committed: the files are removed) or handed back to the inbox
@@ -16,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +38,8 @@ from archive.service import Archive
 SIDECAR = ".meta.yaml"
 REASON = ".reason.txt"
 CLAIMS = ".processing"
+BATCH_PREFIX = "batch-"  # .processing/batch-ID/: the claims of one batch
+FILED_PREFIX = ".filed-"  # .processing/.filed-ID/: a batch's filed claims, being deleted
 REJECTED = "rejected"
 DUPLICATES = "duplicates"
 SIDECAR_KEYS = {
@@ -81,9 +87,10 @@ def is_candidate(path: Path) -> bool:
     return path.is_file() or path.is_symlink()
 
 
-# How the inbox files a document: the front door's filing, with its checks (the service
-# layer decides whether the watcher's user may file it, and verifies its seal).
-Filer = Callable[[FilingRequest], FiledResult]
+# How the inbox files a batch of documents: the front door's filing, with its checks (the
+# service layer decides whether the watcher's user may file each, and verifies its seal).
+# Each request is answered with what it became or its own error, in order.
+Filer = Callable[[list[FilingRequest]], list[FiledResult | BureauError]]
 
 
 class Inbox:
@@ -99,6 +106,7 @@ class Inbox:
         self.folder = archive.home.folder("inbox")
         self.settle_seconds = settle_seconds
         self.clock = clock
+        self.clearing = Clearing()
 
     # -- what is waiting -------------------------------------------------------------------
 
@@ -125,27 +133,71 @@ class Inbox:
                 wait = remaining if wait is None else min(wait, remaining)
         return settled, wait
 
-    # -- taking one file -------------------------------------------------------------------
+    def still_settled(self, paths: list[Path]) -> list[Path]:
+        """Those of `paths` unchanged for the settle time now (seen settled a while ago,
+        one may have been written to since)."""
+        now = self.clock()
+        return [
+            p
+            for p in paths
+            if (changed := _last_change(p)) is not None and now - changed >= self.settle_seconds
+        ]
+
+    # -- taking files ----------------------------------------------------------------------
 
     def take(self, path: Path) -> Outcome | None:
         """Claim, file and clear away one settled file; None if it vanished or changed."""
-        name = path.name
-        if path.is_symlink():
-            return self._reject_in_place(path, "symbolic links are not taken: copy the file")
+        outcomes = self.take_batch([path])
+        self.clearing.wait()
+        return outcomes[0] if outcomes else None
+
+    def take_batch(self, paths: list[Path]) -> list[Outcome]:
+        """Claim, file (as one group commit) and clear away settled files: what became of
+        each taken (a file that vanished or changed as it was taken is left for later)."""
+        batch = self.folder / CLAIMS / f"{BATCH_PREFIX}{new_id()}"
+        outcomes: list[Outcome] = []
+        taken: list[tuple[Path, Path, FilingRequest]] = []
+        for path in paths:
+            if path.is_symlink():
+                outcomes.append(
+                    self._reject_in_place(path, "symbolic links are not taken: copy the file")
+                )
+                continue
+            claimed = self._claim_settled(path, batch)
+            if claimed is None:
+                continue
+            claim, document = claimed
+            try:
+                taken.append((claim, document, self._request(claim, document)))
+            except BadInput as exc:
+                outcomes.append(self._rejected(claim, document.name, exc))
+        if taken:
+            try:
+                answers = self.file([request for _, _, request in taken])
+            except (BureauError, OSError) as exc:  # not the files' fault (a full disk, say)
+                answers = [exc] * len(taken)  # type: ignore[list-item]
+            for (claim, document, _), answer in zip(taken, answers, strict=True):
+                outcomes.append(self._settle(claim, document, answer))
+        self._clear_away(batch)
+        return outcomes
+
+    def _claim_settled(self, path: Path, batch: Path) -> tuple[Path, Path] | None:
+        """Move a file (and its sidecar) into a claim of `batch`: the claim and the file
+        there; None if it vanished, cannot be read, or changed as it was taken."""
         before = _signature(path)
         if before is None or not _readable(path):
             return None
-        claim = self._claim(path)
+        claim = self._claim(path, batch)
         if claim is None:
             return None
-        document = claim / name
+        document = claim / path.name
         if _signature(document) != before:  # it changed as we took it: hand it back
             self._release(claim)
             return None
-        return self._file(claim, document)
+        return claim, document
 
-    def _claim(self, path: Path) -> Path | None:
-        claim = self.folder / CLAIMS / new_id()
+    def _claim(self, path: Path, batch: Path) -> Path | None:
+        claim = batch / new_id()
         claim.mkdir(parents=True)
         try:
             os.rename(path, claim / path.name)
@@ -157,30 +209,44 @@ class Inbox:
             os.rename(sidecar, claim / sidecar.name)
         return claim
 
-    def _file(self, claim: Path, document: Path) -> Outcome:
+    def _settle(self, claim: Path, document: Path, answer: FiledResult | BaseException) -> Outcome:
+        """Settle one claim by what its filing became; a filed claim stays in the batch's
+        folder, cleared away with it."""
         name = document.name
-        try:
-            request = self._request(claim, document)
-            result = self.file(request)
-        except BadInput as exc:
-            reason = _for_the_inbox(str(exc), name)
-            self._settle_claim(claim, REJECTED, f"{reason}\n")
-            return Outcome(name, "rejected", reason)
-        except (BureauError, OSError) as exc:  # not the file's fault (a full disk, say)
+        if isinstance(answer, BadInput):
+            return self._rejected(claim, name, answer)
+        if isinstance(answer, BaseException):
             self._release(claim)
-            return Outcome(name, "retry", str(exc))
-        item = result.item
-        if result.duplicate_of:
+            return Outcome(name, "retry", str(answer))
+        item = answer.item
+        if answer.duplicate_of:
             note = (
                 f"duplicate of item {item.archive_code} (id {item.id}, {item.title!r}), "
                 "already in the archive: nothing was filed\n"
             )
             self._settle_claim(claim, DUPLICATES, note)
             return Outcome(name, "duplicate", item.archive_code)
-        shutil.rmtree(claim)
         if item.encrypted:  # its name may say what it is: keep it out of the log
             return Outcome(f"a {item.classification} document", "filed", item.archive_code)
         return Outcome(name, "filed", item.archive_code)
+
+    def _rejected(self, claim: Path, name: str, problem: BadInput) -> Outcome:
+        reason = _for_the_inbox(str(problem), name)
+        self._settle_claim(claim, REJECTED, f"{reason}\n")
+        return Outcome(name, "rejected", reason)
+
+    def _clear_away(self, batch: Path) -> None:
+        """Remove a batch's folder, which now holds only claims whose filing committed:
+        renamed aside at once (a hidden name the inbox never takes), deleted in the
+        background (thousands of deletions would cost the writer seconds a batch)."""
+        if not batch.exists():
+            return
+        if not any(batch.iterdir()):
+            batch.rmdir()
+            return
+        filed = batch.with_name(FILED_PREFIX + batch.name.removeprefix(BATCH_PREFIX))
+        os.rename(batch, filed)
+        self.clearing.remove(filed)
 
     def _request(self, claim: Path, document: Path) -> FilingRequest:
         metadata = read_sidecar(claim / (document.name + SIDECAR))
@@ -237,8 +303,21 @@ class Inbox:
         if not claims.is_dir():
             return []
         done = []
-        for claim in sorted(p for p in claims.iterdir() if p.is_dir()):
-            item_id = self.archive.filed_with_origin(f"inbox:{claim.name}")
+        for entry in sorted(p for p in claims.iterdir() if p.is_dir()):
+            if entry.name.startswith(FILED_PREFIX):  # filed claims it was deleting
+                shutil.rmtree(entry)
+            elif entry.name.startswith(BATCH_PREFIX):
+                done += self._recover_claims(sorted(p for p in entry.iterdir() if p.is_dir()))
+                entry.rmdir()
+            else:  # a claim of its own, as a watcher before batches left it
+                done += self._recover_claims([entry])
+        return done
+
+    def _recover_claims(self, claims: list[Path]) -> list[str]:
+        filed = self.archive.filed_with_origins([f"inbox:{c.name}" for c in claims])
+        done = []
+        for claim in claims:
+            item_id = filed.get(f"inbox:{claim.name}")
             if item_id:
                 shutil.rmtree(claim)
                 done.append(f"inbox: finished an interrupted filing (item {item_id})")
@@ -249,6 +328,26 @@ class Inbox:
             else:
                 claim.rmdir()
         return done
+
+
+class Clearing:
+    """Deletes folders in the background, one at a time: the next waits for the one before,
+    so deletions never pile up. A kill leaves a folder for the next start-up's recovery."""
+
+    def __init__(self) -> None:
+        self.thread: threading.Thread | None = None
+
+    def remove(self, folder: Path) -> None:
+        self.wait()
+        self.thread = threading.Thread(
+            target=shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}, daemon=True
+        )
+        self.thread.start()
+
+    def wait(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
 
 
 def read_sidecar(path: Path) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from indexer.documents import BLIND_PURPOSE, index_fields, item_text
 from indexer.engine import Engine
 from indexer.generations import IndexDir
 
-BATCH = 100  # items per commit while following changes
+BATCH = 500  # audit entries per commit while following changes (an inbox batch: one)
 REBUILD_BATCH = 1000  # items per commit while rebuilding
 
 Progress = Callable[[int], None]

@@ -26,7 +26,8 @@ from indexer.generations import IndexDir
 from indexer.inbox import Filer, Inbox, Outcome
 from indexer.sync import Indexer
 
-INBOX_BATCH = 50  # files taken before the index is brought up to date again
+INBOX_BATCH = 200  # files taken (one group commit) before the index is brought up to date
+TURN_SECONDS = 30.0  # a turn files batches for at most this long before it looks again
 DECLASSIFY_SECONDS = 24 * 3600
 STOP_CHECK_SECONDS = 0.2  # a stop signal is noticed within this long, however long the pause
 ONCE_PATIENCE = 3.0  # `--once` waits at most this many settle times for arriving files
@@ -108,6 +109,7 @@ class Watcher:
                     break
                 time.sleep(wait)
             self.tally.waiting = len(self.inbox.candidates())
+            self.inbox.clearing.wait()
         return self.tally
 
     def run(self, stop: threading.Event) -> Tally:
@@ -121,7 +123,7 @@ class Watcher:
                 next_rescan = time.monotonic() + self.settings.rescan_seconds
                 next_declassify = time.monotonic() + DECLASSIFY_SECONDS
                 while not stop.is_set():
-                    wait = self._turn()
+                    wait = self._turn(stop)
                     if time.monotonic() >= next_declassify:
                         self._declassify()
                         next_declassify = time.monotonic() + DECLASSIFY_SECONDS
@@ -134,6 +136,7 @@ class Watcher:
             finally:
                 observer.stop()
                 observer.join(timeout=5)
+                self.inbox.clearing.wait()
         return self.tally
 
     def _start(self) -> None:
@@ -144,17 +147,32 @@ class Watcher:
             self._catch_up_locked()
             self._reconcile_locked()
 
-    def _turn(self) -> float | None:
-        """File one batch of settled inbox files and index; seconds until more may be ready."""
+    def _turn(self, stop: threading.Event | None = None) -> float | None:
+        """File the settled inbox files batch after batch, indexing after each, and return
+        the seconds until more may be ready (0: more are ready now).
+
+        The inbox is looked through once a turn, not once a batch: with 100,000 files
+        dropped at once, listing and stat-ing them all for every batch of 200 would cost
+        more than the filing. A turn ends early (to look again) after TURN_SECONDS, so the
+        loop's periodic work still runs, and after the batch in hand once `stop` is set.
+        """
         ready, wait = self.inbox.ready()
-        for path in ready[:INBOX_BATCH]:
-            outcome = self.inbox.take(path)
-            if outcome:
+        ends, before = time.monotonic() + TURN_SECONDS, self.tally.taken()
+        for start in range(0, len(ready), INBOX_BATCH):
+            batch = ready[start : start + INBOX_BATCH]
+            if start:  # seen settled a while ago: one may have been written to since
+                batch = self.inbox.still_settled(batch)
+            for outcome in self.inbox.take_batch(batch):
                 self.tally.count(outcome)
                 self.report(outcome.line())
-        self._catch_up()
-        if len(ready) > INBOX_BATCH:
-            return 0.0
+            self._catch_up()
+            more = start + INBOX_BATCH < len(ready)
+            if more and ((stop is not None and stop.is_set()) or time.monotonic() > ends):
+                return 0.0
+        if not ready:
+            self._catch_up()
+        if self.tally.taken() > before:
+            return 0.0  # files may have arrived while it filed: look again at once
         return wait
 
     def _declassify(self) -> None:

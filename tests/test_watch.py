@@ -312,6 +312,54 @@ def test_a_watcher_killed_mid_batch_and_restarted_files_and_indexes_everything_o
     assert len({h["id"] for h in everything["hits"]}) == count
 
 
+def test_a_batch_killed_again_and_again_as_it_is_filed_leaves_each_document_filed_once(
+    bureau: Bureau, start_watcher: StartWatcher, tmp_path: Path
+):
+    """A batch is filed as one group commit. Killed (SIGKILL) at moments spread over its
+    claim, screening, commit and clearing away, again and again, the watcher leaves every
+    document filed and out of the inbox, or back in the inbox to be filed again: in the end
+    each is filed exactly once, with its own audit entry, and the trail and the stored
+    files verify."""
+    count = 150  # one batch (watch.INBOX_BATCH)
+    staging = tmp_path / "staging"
+    for n in range(count):
+        drop_docx(staging, f"k{n:03d}.docx", f"Minutes {word(n)}", title=f"Minutes {word(n)}")
+    expected = {sha256(p) for p in staging.glob("*.docx")}
+    for path in sorted(staging.iterdir(), key=lambda p: not p.name.endswith(".meta.yaml")):
+        os.rename(path, inbox(bureau) / path.name)
+
+    killed_in_flight = 0
+    for delay in (0.0, 0.2, 0.5, 0.9, 1.4):
+        if not waiting(bureau):
+            break
+        watcher = start_watcher()
+        wait_until(
+            lambda: any(p.is_file() for p in claims(bureau)) or not waiting(bureau),
+            what="a batch in flight",
+            every=0.001,
+        )
+        killed_in_flight += any(p.is_file() for p in claims(bureau))
+        time.sleep(delay)
+        watcher.kill()
+    assert killed_in_flight >= 1, "no watcher was killed with a batch in flight"
+
+    final = start_watcher()
+
+    def all_done() -> bool:
+        status = bureau.json("index", "status")
+        return waiting(bureau) == [] and status["indexed"] == count and status["pending"] == 0
+
+    wait_until(all_done, timeout=120, what="the inbox to empty and the index to catch up")
+    assert final.stop() == 0
+    filed = items(bureau)
+    assert len(filed) == count and {i["sha256"] for i in filed} == expected
+    assert settled_in(bureau, "duplicates") == [] and settled_in(bureau, "rejected") == []
+    assert claims(bureau) == []
+    filings = [e for e in bureau.json("audit", "log") if e["action"] == "file"]
+    assert sorted(e["item_id"] for e in filings) == sorted(i["id"] for i in filed)
+    assert bureau.json("audit", "verify")["ok"] is True
+
+
 # -- stopping ----------------------------------------------------------------------------
 
 

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from archive.access import User
-from archive.filing import FiledResult, FilingRequest, Metadata
+from archive.errors import BureauError
+from archive.filing import FiledResult, FilingRequest, Metadata, SealCheck
 from archive.items import Item, StoredFile
 from archive.numbers import Number
 from archive.service import Archive
@@ -21,6 +22,26 @@ def file(archive: Archive, request: FilingRequest) -> FiledResult:
     if request.documents and request.seal is None:
         request.seal = intake.seal_check(archive, request.documents[0].path)
     return archive.file(request, filing_allowed(archive.user))
+
+
+def file_batch(archive: Archive, requests: list[FilingRequest]) -> list[FiledResult | BureauError]:
+    """File many documents from outside as one group commit (the inbox's bulk intake),
+    each checked as `file` checks it: what each became, in order."""
+    archive.require("file", "file documents")
+    for request in requests:
+        if request.documents and request.seal is None:
+            request.seal = _seal_check(archive, request.documents[0].path)
+    return archive.file_batch(requests, filing_allowed(archive.user))
+
+
+def _seal_check(archive: Archive, path: Path) -> SealCheck | None:
+    """The seal verdict of a PDF (`intake.seal_check`); the seal libraries, seconds to
+    load, are loaded only once a PDF comes (a batch of DOCX never needs them)."""
+    if path.suffix.lower() != ".pdf":
+        return None
+    from bureau.services import intake
+
+    return intake.seal_check(archive, path)
 
 
 def file_generated(archive: Archive, request: FilingRequest) -> FiledResult:

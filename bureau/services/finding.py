@@ -143,7 +143,7 @@ def watch(
     watcher = Watcher(
         archive,
         settings,
-        partial(documents.file, archive),
+        partial(documents.file_batch, archive),
         declassify if classification.may_declassify(archive) else None,
         report,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from functools import partial
 from pathlib import Path
@@ -20,7 +21,7 @@ SIDECAR = "kind: notice\ndept: BGS\ntitle: Spring inspections\ndate: 2026-03-04\
 
 @pytest.fixture
 def inbox(archive) -> Inbox:
-    return Inbox(archive, settle_seconds=5, file=partial(documents.file, archive))
+    return Inbox(archive, settle_seconds=5, file=partial(documents.file_batch, archive))
 
 
 def drop(inbox: Inbox, name: str, sidecar: str | None = SIDECAR, text: str = "body") -> Path:
@@ -60,7 +61,10 @@ def test_a_file_changed_within_the_settle_time_is_not_ready(inbox: Inbox):
 def test_a_file_unchanged_for_the_settle_time_is_ready(archive):
     clock = [time.time()]
     inbox = Inbox(
-        archive, settle_seconds=5, file=partial(documents.file, archive), clock=lambda: clock[0]
+        archive,
+        settle_seconds=5,
+        file=partial(documents.file_batch, archive),
+        clock=lambda: clock[0],
     )
     path = drop(inbox, "settled.docx")
     assert inbox.ready()[0] == []
@@ -190,3 +194,62 @@ def test_an_oversized_sidecar_is_refused(tmp_path: Path):
     path.write_text("title: " + "x" * 70_000)
     with pytest.raises(BadInput, match="larger than"):
         read_sidecar(path)
+
+
+def test_a_batch_files_each_good_file_with_its_own_audit_entry_and_sets_the_rest_aside(
+    inbox: Inbox, archive
+):
+    good = [drop(inbox, f"n{n}.docx", text=f"body {n}") for n in range(5)]
+    bad = drop(inbox, "bad.docx", sidecar="kind: notice\n", text="no department")
+    copy = inbox.folder / "z-copy.docx"  # the same bytes as n0.docx, later in the batch
+    shutil.copyfile(good[0], copy)
+    (inbox.folder / "z-copy.docx.meta.yaml").write_text(SIDECAR, encoding="utf-8")
+
+    outcomes = inbox.take_batch(sorted([*good, bad, copy]))
+
+    assert {o.name: o.status for o in outcomes} == {
+        "bad.docx": "rejected",
+        **{f"n{n}.docx": "filed" for n in range(5)},
+        "z-copy.docx": "duplicate",
+    }
+    filings = [e for e in archive.audit_log() if e.action == "file"]
+    assert len(filings) == 5 and len({e.item_id for e in filings}) == 5
+    assert [e.seq for e in filings] == list(range(filings[0].seq, filings[0].seq + 5))
+    assert all(e.states for e in filings)  # each records its item's state digest
+    assert len({e.detail["origin"] for e in filings}) == 5  # a claim of its own each
+    assert not [p for p in inbox.folder.iterdir() if is_candidate(p)]
+    assert archive.verify().ok
+
+
+def test_recovery_finishes_the_filed_claims_of_a_killed_batch_and_hands_back_the_others(
+    inbox: Inbox, archive
+):
+    batch = inbox.folder / CLAIMS / "batch-01BATCH0000000000000000000"
+    filed, unfiled = batch / "01CLAIMFILED00000000000000", batch / "01CLAIMNOTFILED00000000000"
+    filed.mkdir(parents=True)
+    unfiled.mkdir()
+    document = make_docx(filed / "a.docx", text="filed before the kill")
+    archive.file(
+        FilingRequest(
+            documents=[Source(document)],
+            kind="notice",
+            dept="BGS",
+            title="t",
+            date="2026-03-04",
+            retention="D30",
+            origin=f"inbox:{filed.name}",
+        )
+    )
+    make_docx(unfiled / "b.docx", text="not filed")
+    (unfiled / "b.docx.meta.yaml").write_text(SIDECAR, encoding="utf-8")
+    (inbox.folder / CLAIMS / ".filed-01OLDBATCH000000000000000" / "c").mkdir(parents=True)
+
+    lines = inbox.recover()
+
+    assert any("finished an interrupted filing" in line for line in lines)
+    assert any("handed back b.docx" in line for line in lines)
+    assert list((inbox.folder / CLAIMS).iterdir()) == []
+    assert sorted(p.name for p in inbox.folder.iterdir() if p.is_file()) == [
+        "b.docx",
+        "b.docx.meta.yaml",
+    ]
