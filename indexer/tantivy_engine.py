@@ -11,7 +11,6 @@ and deletes the files no commit names any more, so the folder does not grow with
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -72,33 +71,10 @@ def create(folder: Path) -> None:
 def open(folder: Path, readonly: bool) -> TantivyEngine:  # noqa: A001 - the engine's verb
     if not (folder / "meta.json").is_file():
         raise OSError(f"{folder.name}: meta.json is missing")
-    index = _shared(folder) if readonly else tantivy.Index.open(str(folder))
+    index = tantivy.Index.open(str(folder))
     engine = TantivyEngine(index)
     engine.document_count()  # reads the segments' metadata: damage shows here
     return engine
-
-
-_opened: dict[str, tuple[int, tantivy.Index]] = {}
-_opened_lock = threading.Lock()
-
-
-def _shared(folder: Path) -> tantivy.Index:
-    """One read-only handle per index folder for the whole process. Opening an index
-    reads every segment's metadata (a search through a fresh handle costs several times
-    the search itself); a long-running process (the web server) reuses the handle, and
-    each search reloads it to see the newest commit. A generation replaced by a rebuild is
-    a new folder, so a handle never outlives the index it opened."""
-    key = str(folder)
-    identity = folder.stat().st_ino
-    with _opened_lock:
-        held = _opened.get(key)
-        if held is not None and held[0] == identity:
-            return held[1]
-        for other in [k for k in _opened if not Path(k).is_dir()]:
-            del _opened[other]
-        index = tantivy.Index.open(key)
-        _opened[key] = (identity, index)
-        return index
 
 
 def document(fields: dict[str, Any]) -> tantivy.Document:
