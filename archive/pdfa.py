@@ -23,10 +23,11 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
-from archive import xmp
+from archive import screening, xmp
 from archive.screening import MAX_PDF_OBJECTS
 
 MAX_OBJECTS = MAX_PDF_OBJECTS  # as many as filing's screening walks (archive.screening)
+FORBIDDEN = frozenset({"javascript", "launch"})  # active content PDF/A does not allow
 
 _FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 
@@ -135,42 +136,19 @@ def _check_output_intent(root, problems: list[str]) -> None:
 
 def _walk(reader, problems: list[str]) -> tuple[set[str], set[str]]:
     """Every object reachable from the trailer: the names of fonts not embedded and the
-    kinds of active content (javascript, launch) found."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
-
+    kinds of active content PDF/A forbids (javascript, launch) found."""
     fonts: set[str] = set()
     active: set[str] = set()
-    seen: set[tuple[int, int]] = set()
-    stack: list[object] = [reader.trailer]
-    visited = 0
-    while stack:
-        node = stack.pop()
-        if isinstance(node, IndirectObject):
-            key = (node.idnum, node.generation)
-            if key in seen:
-                continue
-            seen.add(key)
-            node = node.get_object()
-        visited += 1
-        if visited > MAX_OBJECTS:
-            problems.append(f"more than {MAX_OBJECTS} objects: not all were checked")
-            break
-        if isinstance(node, DictionaryObject):
-            _inspect(node, fonts, active)
-            for key, value in node.items():
-                if key not in ("/Parent", "/P"):
-                    stack.append(value)
-        elif isinstance(node, ArrayObject):
-            stack.extend(node)
+    try:
+        for node in screening.dictionaries(reader):
+            active.update(set(screening.active_in(node)) & FORBIDDEN)
+            _font_not_embedded(node, fonts)
+    except screening.TooManyObjects:
+        problems.append(f"more than {MAX_OBJECTS} objects: not all were checked")
     return fonts, active
 
 
-def _inspect(node, fonts: set[str], active: set[str]) -> None:
-    action = node.get("/S")
-    if "/JS" in node or action == "/JavaScript" or "/JavaScript" in node:
-        active.add("javascript")
-    if action == "/Launch":
-        active.add("launch")
+def _font_not_embedded(node, fonts: set[str]) -> None:
     if node.get("/Type") != "/Font" or node.get("/Subtype") in ("/Type0", "/Type3"):
         return  # a Type0 font's glyphs are in its descendant, which is checked itself
     descriptor = node.get("/FontDescriptor")

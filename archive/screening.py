@@ -121,13 +121,16 @@ def check_pdf_end(path: Path) -> None:
         )
 
 
-def active_content(reader: object, name: str) -> list[str]:
-    """What active content a strictly-read PDF holds, walking every object reachable from
-    its trailer (each loaded, so a broken cross-reference fails here): a subset of
-    ACTIVE_KINDS, in that order. BadInput if the walk goes past MAX_PDF_OBJECTS."""
+class TooManyObjects(Exception):
+    """A PDF with more than MAX_PDF_OBJECTS objects reachable from its trailer."""
+
+
+def dictionaries(reader: object) -> Iterator[dict]:
+    """Every dictionary reachable from a pypdf reader's trailer, each object loaded once
+    (so a broken cross-reference fails here); TooManyObjects past MAX_PDF_OBJECTS. What
+    filing screens for and what the PDF/A check (archive/pdfa.py) looks at walk this."""
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
-    found: set[str] = set()
     seen: set[tuple[int, int]] = set()
     stack: list[object] = [reader.trailer]  # type: ignore[attr-defined]
     visited = 0
@@ -141,20 +144,33 @@ def active_content(reader: object, name: str) -> list[str]:
             node = node.get_object()
         visited += 1
         if visited > MAX_PDF_OBJECTS:
-            raise BadInput(
-                f"{name}: refused: the PDF has more than {MAX_PDF_OBJECTS} objects to screen"
-            )
+            raise TooManyObjects()
         if isinstance(node, DictionaryObject):
-            found.update(_active_in(node))
+            yield node
             for key, value in node.items():
                 if key not in ("/Parent", "/P"):  # back-links: reached from above anyway
                     stack.append(value)
         elif isinstance(node, ArrayObject):
             stack.extend(node)
+
+
+def active_content(reader: object, name: str) -> list[str]:
+    """What active content a strictly-read PDF holds, walking every object reachable from
+    its trailer: a subset of ACTIVE_KINDS, in that order. BadInput if the walk goes past
+    MAX_PDF_OBJECTS."""
+    found: set[str] = set()
+    try:
+        for node in dictionaries(reader):
+            found.update(active_in(node))
+    except TooManyObjects:
+        raise BadInput(
+            f"{name}: refused: the PDF has more than {MAX_PDF_OBJECTS} objects to screen"
+        ) from None
     return [kind for kind in ACTIVE_KINDS if kind in found]
 
 
-def _active_in(node: dict) -> Iterator[str]:
+def active_in(node: dict) -> Iterator[str]:
+    """The kinds of active content one PDF dictionary is (ACTIVE_KINDS)."""
     action = node.get("/S")
     if "/JS" in node or action == "/JavaScript" or "/JavaScript" in node:
         yield "javascript"
