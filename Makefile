@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
-APT_PACKAGES := libreoffice-writer-nogui fonts-noto-cjk fonts-liberation poppler-utils chromium
+APT_PACKAGES := libreoffice-writer-nogui fonts-noto-cjk fonts-liberation poppler-utils chromium postgresql
 # The Fandol fonts (free 仿宋, 楷体, 黑体, 宋体 faces) ship in texlive-lang-chinese, which pulls
 # in a TeX system of some 300 MB: only its Fandol .otf files are unpacked, into FANDOL_DIR.
 FANDOL_DIR := /usr/local/share/fonts/fandol
@@ -32,12 +32,15 @@ lock: $(STAMP)
 	@echo "uv.lock updated: run 'make test' before committing it"
 
 # Installs what pip cannot: LibreOffice (DOCX -> PDF), CJK fonts, and Chromium for the
-# browser tests (Playwright drives /usr/bin/chromium; it never downloads a browser).
+# browser tests (Playwright drives /usr/bin/chromium; it never downloads a browser), and
+# PostgreSQL for the tests of the PostgreSQL catalog (they start their own server in a
+# temporary folder, as an unprivileged user).
 # Needs root and apt;
 # elsewhere it says what is missing and carries on (the tests will then say it too).
 system-packages:
 	@if command -v soffice >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1 \
 		&& command -v chromium >/dev/null 2>&1 \
+		&& ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
 		&& fc-list 2>/dev/null | grep -qi 'Noto Serif CJK' \
 		&& fc-list 2>/dev/null | grep -qi 'Liberation Serif'; then \
 		echo "system packages: present"; \
