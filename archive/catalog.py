@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from archive.backends import EMBEDDED_CATALOG
 from archive.errors import HomeError
 from archive.migrations import MIGRATIONS
 
@@ -62,6 +63,25 @@ def create(path: Path) -> Catalog:
     conn.execute("PRAGMA journal_mode = WAL")
     migrate(conn)
     return conn
+
+
+def open_setting(setting: str, sqlite_path: Path) -> Catalog:
+    """The catalog a home's `catalog` setting names: its own SQLite file, or PostgreSQL."""
+    if setting == EMBEDDED_CATALOG:
+        return connect(sqlite_path)
+    from archive import pgcatalog
+
+    return pgcatalog.connect(setting)
+
+
+def create_setting(setting: str, sqlite_path: Path) -> Catalog:
+    """A new catalog where the setting says; a PostgreSQL database that already holds a
+    catalog is refused (a second server copies the home instead of making one)."""
+    if setting == EMBEDDED_CATALOG:
+        return create(sqlite_path)
+    from archive import pgcatalog
+
+    return pgcatalog.create(setting)
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

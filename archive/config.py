@@ -8,6 +8,7 @@ the bureau described in ../shared/seed/bureau-functions.txt.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from archive import atomic, filememo
+from archive.backends import EMBEDDED_CATALOG, LOCAL_STORE, catalog_setting, store_setting
 from archive.codes import DEPT_RE, FONDS_RE
 from archive.errors import BadInput, HomeError
 from archive.vocab import CLASSIFICATIONS, INDEX_ENGINES, NEW_INDEX_ENGINE
@@ -88,6 +90,10 @@ class Config:
     # The engine a rebuilt search index is built by. A home configured before there was a
     # choice says nothing and keeps Whoosh; `bureau init` writes tantivy.
     index_engine: str = "whoosh"
+    # Where the catalog and the stored files live (archive/backends.py): inside the home by
+    # default, or PostgreSQL and an S3 bucket shared by several servers.
+    catalog: str = EMBEDDED_CATALOG
+    store: str = LOCAL_STORE
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -139,7 +145,13 @@ _SEED_DEPARTMENTS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def default_config(org: str | None, fonds: str, lang: str) -> dict[str, Any]:
+def default_config(
+    org: str | None,
+    fonds: str,
+    lang: str,
+    catalog: str = EMBEDDED_CATALOG,
+    store: str = LOCAL_STORE,
+) -> dict[str, Any]:
     """The configuration of a new home, as the YAML mapping `bureau init` writes."""
     if lang not in LANGUAGES:
         raise BadInput(f"unknown language {lang!r}: use en or zh")
@@ -168,6 +180,8 @@ def default_config(org: str | None, fonds: str, lang: str) -> dict[str, Any]:
         "orphan_grace_seconds": 3600,
         "departments": departments,
         "index": {"engine": NEW_INDEX_ENGINE},
+        "catalog": catalog_setting(catalog),
+        "store": store_setting(store),
     }
 
 
@@ -205,6 +219,8 @@ _KNOWN_KEYS = {
     "watch",
     "encrypted_levels",
     "index",
+    "catalog",
+    "store",
 }
 
 
@@ -256,6 +272,8 @@ def parse(data: Any, where: str) -> Config:
         watch=_watch(data.get("watch"), where),
         encrypted_levels=_encrypted_levels(data.get("encrypted_levels"), where),
         index_engine=_index_engine(data.get("index"), where),
+        catalog=_backend(catalog_setting, data.get("catalog"), where),
+        store=_backend(store_setting, data.get("store"), where),
         extra={k: v for k, v in data.items() if k not in _KNOWN_KEYS},
     )
 
@@ -287,6 +305,13 @@ def _index_engine(entry: Any, where: str) -> str:
             f"{where}: index.engine must be {' or '.join(INDEX_ENGINES)}, not {engine!r}"
         )
     return str(engine)
+
+
+def _backend(check: Callable[[object], str], value: Any, where: str) -> str:
+    try:
+        return check(value)
+    except BadInput as exc:
+        raise HomeError(f"{where}: {exc}") from exc
 
 
 def with_index_engine(data: dict[str, Any], engine: str) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """The data home: where one archive lives on disk, and how it is found and created.
 
 HOME/config.yaml       the configuration (archive.config)
-HOME/catalog.sqlite    the catalog (archive.catalog), WAL mode
-HOME/store/            the blob store (archive.store)
+HOME/catalog.sqlite    the catalog (archive.catalog), WAL mode; absent when the catalog is
+                       kept in PostgreSQL (archive/backends.py)
+HOME/store/            the blob store (archive.store); absent when the files are kept in S3
 HOME/inbox/ index/ keys/ logs/ templates/   used by the watcher, indexer, seals, keys
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive import catalog, config
+from archive.backends import EMBEDDED_CATALOG, LOCAL_STORE
 from archive.errors import HomeError
 
 DEFAULT_HOME = "bureau-home"
@@ -59,10 +61,13 @@ def create(home: DataHome, settings: dict) -> None:
     except OSError as exc:
         raise HomeError(f"{root}: cannot create the data home: {exc.strerror or exc}") from exc
     try:
+        shared_store = settings.get("store", LOCAL_STORE) != LOCAL_STORE
         for name in FOLDERS:
-            (staging / name).mkdir()
+            if not (name == "store" and shared_store):
+                (staging / name).mkdir()
         config.write(staging / "config.yaml", settings)
-        catalog.create(staging / "catalog.sqlite").close()
+        catalog_setting = settings.get("catalog", EMBEDDED_CATALOG)
+        catalog.create_setting(catalog_setting, staging / "catalog.sqlite").close()
         os.chmod(staging, 0o750)
         if root.exists():
             root.rmdir()  # empty, checked above; rename cannot replace a directory otherwise
@@ -73,8 +78,15 @@ def create(home: DataHome, settings: dict) -> None:
 
 
 def require(home: DataHome) -> None:
-    """HomeError unless `home` looks like a data home."""
-    if not home.config_path.is_file() or not home.catalog_path.is_file():
-        raise HomeError(
-            f"{home.root}: no data home here: run `bureau init` or give --home / $BUREAU_HOME"
-        )
+    """HomeError unless `home` looks like a data home: its configuration, and its catalog
+    file unless the catalog is kept in PostgreSQL."""
+    missing = HomeError(
+        f"{home.root}: no data home here: run `bureau init` or give --home / $BUREAU_HOME"
+    )
+    if not home.config_path.is_file():
+        raise missing
+    if (
+        config.load(home.config_path).catalog == EMBEDDED_CATALOG
+        and not home.catalog_path.is_file()
+    ):
+        raise missing

@@ -22,7 +22,7 @@ from archive.keyfiles import exclusive as keys_lock
 from archive.keys import KeyRing
 from archive.retention import apply, rules
 from archive.retention.rules import Schedule
-from archive.store import BlobStore
+from archive.store import open_setting as store_setting
 from archive.vault import PassphraseProvider, Vault
 from archive.vocab import CLASSIFIED
 
@@ -56,7 +56,7 @@ class OpenArchive:
         self.home = data_home
         self.config = settings
         self.conn = conn
-        self.store = BlobStore(data_home.store_path)
+        self.store = store_setting(settings.store, data_home.store_path)
         self.actor = actor
         self.vault = Vault(conn, self.store, data_home.folder("keys"), passphrase)
         self._trail_key: bytes | None = None
@@ -77,8 +77,11 @@ class OpenArchive:
         lang: str = "en",
         actor: str | None = None,
         passphrase: PassphraseProvider | None = None,
+        catalog_at: str = "sqlite",
+        store_at: str = "local",
     ) -> Self:
         """Create a new data home and open it; HomeError if one is already there.
+        `catalog_at` and `store_at` say where its catalog and files live (archive/backends.py).
 
         The acting user becomes its first administrator (with no password until one is
         set: `bureau init` sets it at once). The passphrase is required: it creates the
@@ -89,7 +92,7 @@ class OpenArchive:
                 "a new data home needs a passphrase (it protects the keys and authenticates "
                 "the audit trail): set $BUREAU_PASSPHRASE"
             )
-        home.create(data_home, config.default_config(org, fonds, lang))
+        home.create(data_home, config.default_config(org, fonds, lang, catalog_at, store_at))
         archive = cls.open(data_home, actor, passphrase)
         archive.vault.ring()
         with catalog.write(archive.conn):
@@ -113,10 +116,11 @@ class OpenArchive:
         home.require(data_home)
         settings = config.load(data_home.config_path)
         try:
-            conn = catalog.connect(data_home.catalog_path)
+            conn = catalog.open_setting(settings.catalog, data_home.catalog_path)
             applied = catalog.migrate(conn)
         except sqlite3.DatabaseError as exc:
-            raise HomeError(f"{data_home.catalog_path}: the catalog cannot be read: {exc}") from exc
+            where = data_home.catalog_path if settings.catalog == "sqlite" else "the catalog"
+            raise HomeError(f"{where}: the catalog cannot be read: {exc}") from exc
         archive = cls(data_home, settings, conn, actor or default_actor(), passphrase)
         if applied:
             with catalog.write(conn):

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archive import atomic
+from archive.backends import LOCAL_STORE, store_location
 from archive.errors import BadInput, IntegrityError, NotFound
 
 CHUNK = 1 << 20
@@ -172,3 +173,12 @@ class BlobStore:
             except FileNotFoundError:
                 continue
         return removed
+
+
+def open_setting(setting: str, local_root: Path) -> BlobStore:
+    """The store a home's `store` setting names: its own folder, or an S3 bucket."""
+    if setting == LOCAL_STORE:
+        return BlobStore(local_root)
+    from archive import s3store
+
+    return s3store.S3Store(store_location(setting))

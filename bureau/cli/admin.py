@@ -24,7 +24,25 @@ def register_home(commands: argparse._SubParsersAction) -> None:
         help="the first administrator (default: --user, else the login name); password from "
         "$BUREAU_NEW_PASSWORD or asked",
     )
+    p.add_argument(
+        "--catalog",
+        metavar="URL",
+        default="sqlite",
+        help="where the catalog lives: sqlite (default, inside the home) or "
+        "postgresql://USER@HOST:PORT/DB (password from $PGPASSWORD or ~/.pgpass)",
+    )
+    p.add_argument(
+        "--store",
+        metavar="URL",
+        default="local",
+        help="where the files live: local (default, inside the home) or s3://BUCKET/PREFIX "
+        "(endpoint and credentials from $AWS_ENDPOINT_URL, $AWS_ACCESS_KEY_ID, ...)",
+    )
     p.set_defaults(handler=cmd_init)
+
+    p = commands.add_parser("info", help="where this home keeps its catalog, files and index")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_info)
 
     p = commands.add_parser("upgrade", help="bring an older data home up to date")
     p.add_argument("--json", action="store_true")
@@ -102,10 +120,28 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     name = args.admin or args.user
     admin = Actor(name, lambda: get_passphrase(confirm=True), lambda: passwords.new(name or ""))
-    made = homes.create(args.home, admin, args.org, args.fonds, args.lang)
+    made = homes.create(args.home, admin, args.org, args.fonds, args.lang, args.catalog, args.store)
     print(
         f"created data home {made['home']} (fonds {made['fonds']}) with "
         f"{made['seals']} departmental seals; administrator: {made['admin']}"
+        f"; catalog: {made['catalog']}, files: {made['store']}"
+    )
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from bureau.services import homes
+
+    with open_home(args) as archive:
+        data = homes.info(archive)
+    emit(
+        args,
+        data,
+        f"home:     {data['home']} (fonds {data['fonds']})\n"
+        f"catalog:  {data['catalog']} ({data['catalog_location']}), "
+        f"schema {data['schema_version']}\n"
+        f"files:    {data['store']} ({data['store_location']})\n"
+        f"index:    {data['index']}",
     )
     return 0
 

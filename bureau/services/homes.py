@@ -7,6 +7,14 @@ import shutil
 from typing import Any
 
 from archive import home, passwords
+from archive.backends import (
+    EMBEDDED_CATALOG,
+    LOCAL_STORE,
+    catalog_kind,
+    catalog_setting,
+    store_kind,
+    store_setting,
+)
 from archive.errors import HomeError
 from archive.service import Archive
 from bureau.services import sealing
@@ -14,17 +22,32 @@ from bureau.services.session import Actor
 
 
 def create(
-    root: str | None, actor: Actor, org: str | None, fonds: str, lang: str
+    root: str | None,
+    actor: Actor,
+    org: str | None,
+    fonds: str,
+    lang: str,
+    catalog_at: str = EMBEDDED_CATALOG,
+    store_at: str = LOCAL_STORE,
 ) -> dict[str, Any]:
     """A new data home with its keys and one seal per department; the acting user becomes
-    its first administrator. HomeError if a home (or anything else) is already there."""
+    its first administrator. HomeError if a home (or anything else) is already there.
+    `catalog_at` and `store_at` (archive/backends.py) are checked before anything is asked."""
+    catalog_at, store_at = catalog_setting(catalog_at), store_setting(store_at)
     data_home = home.resolve(root)
     if data_home.root.exists() and any(data_home.root.iterdir()):
         raise HomeError(f"{data_home.root}: a data home (or other files) already exists there")
     passphrase = actor.passphrase()  # both before anything is created
     password = passwords.check_new(actor.password())
     with Archive.init(
-        data_home, org=org, fonds=fonds, lang=lang, actor=actor.name, passphrase=lambda: passphrase
+        data_home,
+        org=org,
+        fonds=fonds,
+        lang=lang,
+        actor=actor.name,
+        passphrase=lambda: passphrase,
+        catalog_at=catalog_at,
+        store_at=store_at,
     ) as archive:
         try:
             archive.set_password(archive.actor, password)
@@ -37,7 +60,31 @@ def create(
             "fonds": archive.config.fonds,
             "seals": len(archive.config.departments),
             "admin": archive.actor,
+            "catalog": catalog_kind(catalog_at),
+            "store": store_kind(store_at),
         }
+
+
+def info(archive: Archive) -> dict[str, Any]:
+    """Where this home keeps its catalog, files and index, and its schema version: what an
+    operator checks on each server. Never a secret: the settings hold none."""
+    settings = archive.config
+    return {
+        "home": str(archive.home.root),
+        "fonds": settings.fonds,
+        "catalog": catalog_kind(settings.catalog),
+        "catalog_location": (
+            str(archive.home.catalog_path)
+            if settings.catalog == EMBEDDED_CATALOG
+            else settings.catalog
+        ),
+        "store": store_kind(settings.store),
+        "store_location": (
+            str(archive.home.store_path) if settings.store == LOCAL_STORE else settings.store
+        ),
+        "index": settings.index_engine,
+        "schema_version": archive.schema_version(),
+    }
 
 
 def upgrade(archive: Archive) -> dict[str, Any]:
