@@ -77,6 +77,13 @@ def create(home: DataHome, settings: dict) -> None:
         raise
 
 
+def catalog_of(home: DataHome) -> catalog.Catalog:
+    """A connection to `home`'s catalog alone, wherever its settings keep it (for what needs
+    no keys and no acting user: the web server's sessions)."""
+    require(home)
+    return catalog.open_setting(config.load(home.config_path).catalog, home.catalog_path)
+
+
 def require(home: DataHome) -> None:
     """HomeError unless `home` looks like a data home: its configuration, and its catalog
     file unless the catalog is kept in PostgreSQL."""

@@ -198,4 +198,20 @@ MIGRATIONS: list[list[str]] = [
     # 8: users' display names (张伟), shown where a person reads who did something (the
     # destruction register) instead of the login name; NULL until one is given.
     ["ALTER TABLE users ADD COLUMN display_name TEXT"],
+    # 9: the web server's sessions, in the catalog so that several servers behind one load
+    # balancer share them and a restart signs nobody out; only a hash of each cookie's token.
+    [
+        """CREATE TABLE web_sessions (
+            key TEXT PRIMARY KEY,
+            csrf TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            user_name TEXT,
+            role TEXT,
+            stamp TEXT,
+            flashes TEXT NOT NULL,
+            seen INTEGER NOT NULL
+        )""",
+        "CREATE INDEX web_sessions_user ON web_sessions(user_name)",
+        "CREATE INDEX web_sessions_seen ON web_sessions(seen)",
+    ],
 ]

@@ -46,6 +46,7 @@ def downgrade_to_schema_1(path) -> None:
             for column in ("category", "due", "retention_override", "disposal_list", "disposed_at")
         ),
         "DELETE FROM meta WHERE key = 'schedule_digest'",
+        "DROP TABLE web_sessions",
         "DROP TABLE users",
         "DROP TABLE item_keys",
         "DROP INDEX files_stored_sha256",

@@ -36,9 +36,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from archive.errors import BadInput
     from bureau.services import signin
+    from bureau.services.websessions import Sessions
     from bureau.web.app import create_app
     from bureau.web.pages import Server
-    from bureau.web.sessions import Sessions
     from seals.passphrase import get_passphrase
 
     if not 0 < args.port < 65536:
@@ -46,7 +46,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     root = args.home
     keys = signin.unlock(root, get_passphrase())
     _check_free(args.host, args.port)
-    server = Server(str(_home_root(root)), keys, Sessions(), signin.Throttle(), args.secure_cookies)
+    home_root = str(_home_root(root))
+    server = Server(home_root, keys, Sessions(home_root), signin.Throttle(), args.secure_cookies)
     app = create_app(server)
     print(
         f"bureau: serving {server.root} at http://{args.host}:{args.port}/ (Ctrl-C stops)",

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -54,12 +55,14 @@ async def sessions_middleware(request: Request, call_next: Any) -> Response:
     """Give every request its session (a new anonymous one for a new visitor) and every
     answer its security headers and, when the session was replaced, its new cookie."""
     server: Server = request.app.state.server
-    found = server.sessions.get(request.cookies.get(COOKIE))
+    found = await run_in_threadpool(server.sessions.get, request.cookies.get(COOKIE))
     if found is None:
-        token, found = server.sessions.start()
+        token, found = await run_in_threadpool(server.sessions.start)
         request.state.new_token = token
     request.state.session = found
+    as_read = server.sessions.snapshot(found)
     response: Response = await call_next(request)
+    await run_in_threadpool(server.sessions.keep, request.state.session, as_read)
     token = getattr(request.state, "new_token", None)
     if token:
         response.set_cookie(

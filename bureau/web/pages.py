@@ -25,8 +25,8 @@ from archive.errors import BadInput
 from bureau.services import signin
 from bureau.services.session import Archive
 from bureau.services.signin import HeldKeys
+from bureau.services.websessions import Session, Sessions
 from bureau.web.i18n import translator
-from bureau.web.sessions import Session, Sessions
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")  # HTML autoescaped

@@ -15,9 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bureau.services import signin
+from bureau.services.websessions import Sessions
 from bureau.web.app import create_app
 from bureau.web.pages import Server
-from bureau.web.sessions import Sessions
 from tests.conftest import PASSPHRASE, PASSWORD, Bureau
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -56,7 +56,7 @@ class Web:
         self.server = Server(
             str(bureau.root),
             signin.unlock(str(bureau.root), PASSPHRASE.encode()),
-            Sessions(),
+            Sessions(str(bureau.root)),
             signin.Throttle(),
         )
         self.app = create_app(self.server)

@@ -8,8 +8,8 @@ from fastapi.responses import Response
 from archive.errors import BadInput
 from bureau.services import signin
 from bureau.services.signin import SignInFailed
+from bureau.services.websessions import LANGUAGES
 from bureau.web import pages
-from bureau.web.sessions import LANGUAGES
 
 router = APIRouter()
 
