@@ -198,8 +198,9 @@ MIGRATIONS: list[list[str]] = [
     # 8: users' display names (张伟), shown where a person reads who did something (the
     # destruction register) instead of the login name; NULL until one is given.
     ["ALTER TABLE users ADD COLUMN display_name TEXT"],
-    # 9: the web server's sessions, in the catalog so that several servers behind one load
-    # balancer share them and a restart signs nobody out; only a hash of each cookie's token.
+    # 9: the web server's sessions and failed sign-ins, in the catalog so that several
+    # servers behind one load balancer share them and a restart forgets neither; only a hash
+    # of each cookie's token.
     [
         """CREATE TABLE web_sessions (
             key TEXT PRIMARY KEY,
@@ -213,5 +214,7 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX web_sessions_user ON web_sessions(user_name)",
         "CREATE INDEX web_sessions_seen ON web_sessions(seen)",
+        "CREATE TABLE signin_failures (key TEXT NOT NULL, at INTEGER NOT NULL)",
+        "CREATE INDEX signin_failures_key ON signin_failures(key, at)",
     ],
 ]

@@ -47,6 +47,7 @@ def downgrade_to_schema_1(path) -> None:
         ),
         "DELETE FROM meta WHERE key = 'schedule_digest'",
         "DROP TABLE web_sessions",
+        "DROP TABLE signin_failures",
         "DROP TABLE users",
         "DROP TABLE item_keys",
         "DROP INDEX files_stored_sha256",

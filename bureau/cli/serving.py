@@ -47,7 +47,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     keys = signin.unlock(root, get_passphrase())
     _check_free(args.host, args.port)
     home_root = str(_home_root(root))
-    server = Server(home_root, keys, Sessions(home_root), signin.Throttle(), args.secure_cookies)
+    server = Server(
+        home_root, keys, Sessions(home_root), signin.Throttle(home_root), args.secure_cookies
+    )
     app = create_app(server)
     print(
         f"bureau: serving {server.root} at http://{args.host}:{args.port}/ (Ctrl-C stops)",

@@ -10,18 +10,17 @@ command line, in any process) ends every session opened before it.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from archive import access, home, passwords
+from archive import access, home, passwords, signin_failures
 from archive.access import Forbidden
 from archive.errors import BadInput, NotFound
 from archive.people import SignInFailed
 from archive.service import Archive
 from archive.vault import HeldKeys
+from bureau.services.server_catalog import ThreadCatalogs
 
 ATTEMPTS = 5  # failed sign-ins allowed per user name and per address ...
 WINDOW = 15 * 60  # ... within this many seconds; then sign-in is refused until one ages out
@@ -51,48 +50,44 @@ class Identity:
 
 
 class Throttle:
-    """Failed sign-ins by user name and by address in a sliding window, in memory (each
-    server process counts its own; the audit trail has them all)."""
+    """Failed sign-ins by user name and by address in a sliding window, counted in the
+    archive's catalog (archive/signin_failures.py): every server on one archive counts the
+    same failures, and a restart forgets none."""
 
     def __init__(
         self,
+        root: str,
         attempts: int = ATTEMPTS,
         window: float = WINDOW,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.attempts = attempts
         self.window = window
         self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self._catalogs = ThreadCatalogs(root)
 
     def check(self, name: str, address: str) -> None:
         """TooManyAttempts if either the name or the address has used up its attempts."""
         now = self.clock()
-        with self._lock:
-            waits = [self._wait(key, now) for key in _keys(name, address)]
-        wait = max(waits)
+        wait = max(self._wait(key, now) for key in _keys(name, address))
         if wait > 0:
             raise TooManyAttempts(int(wait) + 1)
 
     def failed(self, name: str, address: str) -> None:
-        now = self.clock()
-        with self._lock:
-            for key in _keys(name, address):
-                self._failures.setdefault(key, deque()).append(now)
+        now = int(self.clock())
+        forget = int(now - self.window)
+        self._catalogs.run(
+            lambda conn: signin_failures.add(conn, _keys(name, address), now, forget)
+        )
 
     def _wait(self, key: str, now: float) -> float:
-        times = self._failures.get(key)
-        if not times:
-            return 0.0
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        if not times:
-            del self._failures[key]
-            return 0.0
+        since = int(now - self.window) + 1
+        times = self._catalogs.run(
+            lambda conn: signin_failures.latest(conn, key, since, self.attempts)
+        )
         if len(times) < self.attempts:
             return 0.0
-        return times[-self.attempts] + self.window - now
+        return times[-1] + self.window - now
 
 
 def _keys(name: str, address: str) -> tuple[str, str]:

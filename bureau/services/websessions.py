@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from archive import home, websessions
-from archive.errors import BureauError
+from archive import websessions
 from archive.websessions import SessionRow
+from bureau.services.server_catalog import ThreadCatalogs
 from bureau.services.signin import Identity
 
 IDLE = 30 * 60  # seconds without a request before a session ends
@@ -43,8 +42,7 @@ class Session:
 
 
 class Sessions:
-    """The sessions of the archive at `root`, read and written through the catalog. Each
-    server thread keeps its own catalog connection."""
+    """The sessions of the archive at `root`, read and written through its catalog."""
 
     def __init__(
         self, root: str, idle: float = IDLE, clock: Callable[[], float] = time.time
@@ -52,14 +50,14 @@ class Sessions:
         self.root = root
         self.idle = idle
         self.clock = clock
-        self._local = threading.local()
+        self._catalogs = ThreadCatalogs(root)
         self._started = 0
 
     def start(self, lang: str = "zh", identity: Identity | None = None) -> tuple[str, Session]:
         """A new session and the token for its cookie."""
         token = secrets.token_urlsafe(32)
         session = Session(_key(token), secrets.token_urlsafe(32), lang, identity, self.clock())
-        self._using(lambda conn: websessions.put(conn, _row(session)))
+        self._catalogs.run(lambda conn: websessions.put(conn, _row(session)))
         self._started += 1
         if self._started % PURGE_EVERY == 0:
             self.purge()
@@ -70,58 +68,40 @@ class Sessions:
         if not token or len(token) > 100:
             return None
         key = _key(token)
-        row = self._using(lambda conn: websessions.get(conn, key))
+        row = self._catalogs.run(lambda conn: websessions.get(conn, key))
         if row is None:
             return None
         now = self.clock()
         if now - row.seen > self.idle:
-            self._using(lambda conn: websessions.delete(conn, key))
+            self._catalogs.run(lambda conn: websessions.delete(conn, key))
             return None
         if now - row.seen >= TOUCH_EVERY:
-            self._using(lambda conn: websessions.touch(conn, key, int(now)))
+            self._catalogs.run(lambda conn: websessions.touch(conn, key, int(now)))
         return _session(row)
 
     def keep(self, session: Session, as_read: Session | None) -> None:
         """Write what a request changed in `session` (its language, messages, the role an
         administrator changed), compared with the session `as_read` at its start."""
         if as_read is None or _row(session, as_read.seen) != _row(as_read):
-            self._using(lambda conn: websessions.put(conn, _row(session, as_read.seen)))
+            self._catalogs.run(lambda conn: websessions.put(conn, _row(session, as_read.seen)))
 
     def end(self, session: Session) -> None:
-        self._using(lambda conn: websessions.delete(conn, session.key))
+        self._catalogs.run(lambda conn: websessions.delete(conn, session.key))
 
     def end_others(self, name: str, keep: Session | None = None) -> int:
         """End every session of user `name` except `keep`; how many ended."""
-        return self._using(
+        return self._catalogs.run(
             lambda conn: websessions.delete_user(conn, name, keep.key if keep else None)
         )
 
     def purge(self) -> int:
         """Remove ended sessions (and the oldest anonymous ones beyond the cap)."""
         cutoff = int(self.clock() - self.idle)
-        return self._using(lambda conn: websessions.purge(conn, cutoff, MAX_SESSIONS))
+        return self._catalogs.run(lambda conn: websessions.purge(conn, cutoff, MAX_SESSIONS))
 
     def snapshot(self, session: Session) -> Session:
         """A copy of `session` to compare with after a request (`keep`)."""
         return replace(session, flashes=list(session.flashes))
-
-    def _using(self, work: Callable) -> object:
-        """`work(conn)` on this thread's catalog connection, opened on first use; a broken
-        connection (a database server restarted) is replaced once."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = home.catalog_of(home.resolve(self.root))
-        try:
-            return work(conn)
-        except BureauError:
-            raise
-        except Exception:
-            if conn.in_transaction:
-                raise
-            self._local.conn = None
-            conn.close()
-            fresh = self._local.conn = home.catalog_of(home.resolve(self.root))
-            return work(fresh)
 
 
 def _key(token: str) -> str:

@@ -57,7 +57,7 @@ class Web:
             str(bureau.root),
             signin.unlock(str(bureau.root), PASSPHRASE.encode()),
             Sessions(str(bureau.root)),
-            signin.Throttle(),
+            signin.Throttle(str(bureau.root)),
         )
         self.app = create_app(self.server)
 

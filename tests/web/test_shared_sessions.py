@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from bureau.services.signin import Throttle
 from bureau.services.websessions import IDLE, Sessions
 from bureau.web.app import create_app
 from bureau.web.pages import Server
@@ -72,3 +73,13 @@ def test_ended_sessions_are_removed_from_the_catalog(web: Web):
         conn.execute("SELECT COUNT(*) FROM web_sessions WHERE key = ?", (kept.key,)).fetchone()[0]
         == 0
     )
+
+
+def test_failed_sign_ins_on_one_server_count_on_every_server(web: Web):
+    for _ in range(5):
+        assert web.client().sign_in("sec", "not the password").status_code == 401
+    other = Server(
+        web.root.as_posix(), web.server.keys, Sessions(str(web.root)), Throttle(str(web.root))
+    )
+    elsewhere = Visitor(create_app(other), client=("testclient", 50000))
+    assert elsewhere.sign_in("sec").status_code == 429
