@@ -65,6 +65,17 @@ def create(path: Path) -> Catalog:
     return conn
 
 
+def relax_durability(conn: Catalog) -> None:
+    """Let this connection's commits skip the wait for the disk (a power cut may lose the
+    last of them, never the catalog's consistency): for a server's sessions and sign-in
+    throttle, which are rewritten all day and worth less than a request's latency. Other
+    connections' commits stay durable."""
+    if isinstance(conn, sqlite3.Connection):
+        conn.execute("PRAGMA synchronous = NORMAL")
+    else:
+        conn.execute("SET synchronous_commit = off")
+
+
 def open_setting(setting: str, sqlite_path: Path) -> Catalog:
     """The catalog a home's `catalog` setting names: its own SQLite file, or PostgreSQL."""
     if setting == EMBEDDED_CATALOG:

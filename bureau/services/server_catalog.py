@@ -3,7 +3,8 @@
 The web server reads and writes its sessions and sign-in throttle on every request; opening
 the catalog for each (PostgreSQL: a new connection, with authentication) would cost more
 than the work. Each thread keeps one, and a broken one (the database server restarted) is
-replaced once.
+replaced once. Their commits do not wait for the disk (`catalog.relax_durability`): a
+session's last-seen time is not worth a request's fsync.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from archive import home
+from archive import catalog, home
 from archive.catalog import Catalog
 from archive.errors import BureauError
 
@@ -42,4 +43,6 @@ class ThreadCatalogs:
             return work(fresh)
 
     def _connect(self) -> Catalog:
-        return home.catalog_of(home.resolve(self.root))
+        conn = home.catalog_of(home.resolve(self.root))
+        catalog.relax_durability(conn)
+        return conn
