@@ -19,7 +19,10 @@ import yaml
 from tests.conftest import CHEAP_HASHING, Bureau
 from tests.s3_server import SeaweedS3, s3_server  # noqa: F401 - the fixture, for these tests
 
-CATALOGS = ["sqlite"]  # the PostgreSQL catalog joins this list when it is merged
+# The PostgreSQL catalog joins this list when it is merged. A copy of a pristine home shares
+# a PostgreSQL catalog (it is not in the folder), so on PostgreSQL `s3_bureau` must make each
+# test's home with `init` into a database of the test's own instead of copying one.
+CATALOGS = ["sqlite"]
 
 
 class S3Bureau(Bureau):

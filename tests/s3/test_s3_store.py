@@ -195,6 +195,22 @@ def test_an_encrypted_item_is_ciphertext_in_the_bucket_and_its_key_never_goes_th
     assert out.read_bytes() == doc.read_bytes()
 
 
+def test_classifying_an_item_up_leaves_no_plaintext_object_in_the_bucket(
+    s3_bureau: S3Bureau, tmp_path: Path
+):
+    doc = make_docx(tmp_path / "raised.docx", text=f"The {EN} draft: {ZH}.", title="Draft")
+    item = filed(s3_bureau, doc)
+    assert list(s3_bureau.objects().values()) == [doc.read_bytes()]
+    s3_bureau.ok("classify", item["id"], "secret")
+    objects = s3_bureau.objects()
+    assert len(objects) == 1
+    wanted = needles([EN, ZH], [doc])
+    assert [label for data in objects.values() for label, n in wanted.items() if n in data] == []
+    out = tmp_path / "out.docx"
+    s3_bureau.ok("get", item["id"], "--out", out)
+    assert out.read_bytes() == doc.read_bytes()
+
+
 def dispose_all(bureau: S3Bureau) -> dict:
     """Propose, approve (by a second administrator) and execute the disposal of everything
     due at the end of 2100."""
