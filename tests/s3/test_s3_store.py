@@ -271,3 +271,16 @@ def test_a_backup_copies_the_objects_and_restores_as_a_home_with_its_own_store(
         assert out.read_bytes() == doc.read_bytes()
     assert restored.json("audit", "verify")["ok"] is True
     assert s3_bureau.objects() == objects  # the restore wrote nothing to the bucket
+
+
+def test_a_tar_backup_of_an_s3_home_verifies_and_restores(s3_bureau: S3Bureau, tmp_path: Path):
+    doc = make_docx(tmp_path / "t.docx", text="Tarred notice.", title="Tarred")
+    item = filed(s3_bureau, doc)
+    tar = tmp_path / "backup.tar"
+    s3_bureau.json("backup", tar, "--tar")
+    assert s3_bureau.json("backup", "verify", tar)["ok"] is True
+    restored = Bureau(tmp_path / "restored", tmp_path)
+    restored.json("restore", tar)
+    out = tmp_path / "out.docx"
+    restored.ok("get", item["id"], "--out", out)
+    assert out.read_bytes() == doc.read_bytes()
