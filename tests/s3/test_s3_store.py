@@ -284,3 +284,21 @@ def test_a_tar_backup_of_an_s3_home_verifies_and_restores(s3_bureau: S3Bureau, t
     out = tmp_path / "out.docx"
     restored.ok("get", item["id"], "--out", out)
     assert out.read_bytes() == doc.read_bytes()
+
+
+def test_documents_dropped_into_the_inbox_are_filed_into_the_bucket(
+    s3_bureau: S3Bureau, tmp_path: Path
+):
+    inbox = s3_bureau.root / "inbox"
+    docs = [make_docx(inbox / f"drop{n}.docx", text=f"Inbox notice {n}.") for n in range(3)]
+    for doc in docs:
+        meta = {"kind": "notice", "dept": "BGS", "retention": "D30", "date": "2026-03-04"}
+        meta["title"] = doc.stem
+        sidecar = "".join(f"{key}: {value!r}\n" for key, value in meta.items())
+        doc.with_name(doc.name + ".meta.yaml").write_text(sidecar, encoding="utf-8")
+    contents = {doc.stem: doc.read_bytes() for doc in docs}
+    s3_bureau.ok("watch", "--once", "--settle", "0")
+    listed = {i["title"]: i for i in s3_bureau.json("list")}
+    assert set(listed) == set(contents)
+    objects = s3_bureau.objects()
+    assert {objects[s3_bureau.key(i["sha256"])] for i in listed.values()} == set(contents.values())
