@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.conftest import PASSPHRASE, Bureau
@@ -302,3 +303,19 @@ def test_documents_dropped_into_the_inbox_are_filed_into_the_bucket(
     assert set(listed) == set(contents)
     objects = s3_bureau.objects()
     assert {objects[s3_bureau.key(i["sha256"])] for i in listed.values()} == set(contents.values())
+
+
+def test_processes_filing_the_same_content_at_once_store_one_object_and_all_succeed(
+    s3_bureau: S3Bureau, tmp_path: Path
+):
+    doc = make_pdf(tmp_path / "same.pdf", text="the same bytes from four places")
+    real = s3_bureau.real  # four processes at once: each may find the object absent and send it
+
+    def file(n: int) -> dict:
+        return real.json("file", doc, *NOTICE, "--title", f"copy {n}", "--allow-duplicate")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        items = list(pool.map(file, range(4)))
+    assert len({item["id"] for item in items}) == 4
+    assert s3_bureau.objects() == {s3_bureau.key(sha256(doc.read_bytes())): doc.read_bytes()}
+    assert s3_bureau.json("audit", "verify")["ok"] is True

@@ -89,3 +89,26 @@ def test_a_file_above_the_multipart_threshold_goes_up_in_parts_and_reads_back(
     assert head["ETag"].strip('"').rpartition("-")[2].isdigit()  # "<md5>-<parts>": multipart
     assert store.hash_of(blob.sha256) == (sha256(path.read_bytes()), blob.size)
     assert store.put_file(path) == blob  # already there: not sent again
+
+
+def test_an_object_another_server_writes_between_the_check_and_the_put_is_kept(
+    store: S3Store, s3_server: SeaweedS3
+):
+    data = b"filed on two servers at the same moment"
+    key = store.key(sha256(data))
+    other = s3_server.client()
+    raced = []
+
+    def the_other_server_wins(**_: object) -> None:  # just before this store's PUT is sent
+        if not raced:
+            other.put_object(
+                Bucket=store.location.bucket, Key=key, Body=data, Metadata={"writer": "other"}
+            )
+            raced.append(key)
+
+    store.client.meta.events.register("before-send.s3.PutObject", the_other_server_wins)
+    blob = store.put_bytes(data)
+    assert raced == [key] and blob.sha256 == sha256(data)
+    kept = other.head_object(Bucket=store.location.bucket, Key=key)
+    assert kept["Metadata"] == {"writer": "other"}  # the first writer's object, not replaced
+    other.close()
