@@ -112,3 +112,20 @@ def test_an_object_another_server_writes_between_the_check_and_the_put_is_kept(
     kept = other.head_object(Bucket=store.location.bucket, Key=key)
     assert kept["Metadata"] == {"writer": "other"}  # the first writer's object, not replaced
     other.close()
+
+
+def test_an_object_that_reads_back_differently_after_the_put_fails_the_filing_and_is_removed(
+    store: S3Store, s3_server: SeaweedS3
+):
+    data = b"what was sent"
+    key = store.key(sha256(data))
+    other = s3_server.client()
+
+    def damaged_at_rest(**_: object) -> None:  # right after this store's PUT is answered
+        other.put_object(Bucket=store.location.bucket, Key=key, Body=b"what the disk returned")
+
+    store.client.meta.events.register("after-call.s3.PutObject", damaged_at_rest)
+    with pytest.raises(IntegrityError, match="read back from the bucket is not what was sent"):
+        store.put_bytes(data)
+    assert not store.exists(sha256(data))  # filing it again can store it
+    other.close()
