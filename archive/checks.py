@@ -48,7 +48,7 @@ class Checks(OpenArchive):
         self.audit_key()  # the backup is recorded (a disposal finds it there)
         from archive import backup  # its modules load only for a backup
 
-        report = backup.take(self.home, self.conn, dest, tar, progress)
+        report = backup.take(self.home, self.conn, dest, tar, progress, store=self.store)
         with catalog.write(self.conn):
             audit.append(self.conn, self.actor, "backup", None, report.to_json())
         return report

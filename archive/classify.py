@@ -17,7 +17,7 @@ from archive import audit, catalog, crypto
 from archive.config import Config
 from archive.filing import content_aad, text_aad
 from archive.items import Item
-from archive.store import BlobStore
+from archive.store import Store
 from archive.vault import Vault
 
 
@@ -31,7 +31,7 @@ class Change:
 
 def reclassify(
     conn: sqlite3.Connection,
-    store: BlobStore,
+    store: Store,
     config: Config,
     vault: Vault,
     item: Item,
@@ -109,7 +109,7 @@ def reclassify(
     return Change(item.id, item.classification, level, until)
 
 
-def _forget(conn: sqlite3.Connection, store: BlobStore, blobs: set[str]) -> None:
+def _forget(conn: sqlite3.Connection, store: Store, blobs: set[str]) -> None:
     """Remove blobs no file references any more, and the catalog's old pages with them."""
     with catalog.write(conn):  # no filing may commit a reference to a blob being removed
         for sha in blobs:

@@ -3,7 +3,7 @@
 The order is what makes a kill at any moment safe: every file is first stored in the blob
 store (complete and fsynced), and only then, in one catalog transaction, is the item
 numbered, inserted and written to the audit trail. A kill before the commit leaves at most
-unreferenced blobs, which `BlobStore.sweep` removes; a kill after it leaves a filed item.
+unreferenced blobs, which the store's `sweep` removes; a kill after it leaves a filed item.
 
 `file_batch` files many requests in the same order of steps, as a group (the inbox's bulk
 intake): files read and screened in parallel, the batch's blobs made durable by one sync,
@@ -29,7 +29,7 @@ from archive.config import Config
 from archive.errors import BadInput
 from archive.keys import KeyRing
 from archive.retention.rules import Schedule, due_date
-from archive.store import BlobStore
+from archive.store import Store
 from archive.vocab import classification as parse_classification
 from archive.vocab import retention as parse_retention
 
@@ -237,7 +237,7 @@ class _Protection:
 
 def file(
     conn: sqlite3.Connection,
-    store: BlobStore,
+    store: Store,
     config: Config,
     request: FilingRequest,
     actor: str,
@@ -262,7 +262,7 @@ def file(
 
 def file_batch(
     conn: sqlite3.Connection,
-    store: BlobStore,
+    store: Store,
     config: Config,
     requests: list[FilingRequest],
     actor: str,
@@ -352,7 +352,7 @@ def _duplicate_or_raise(
 
 def _stage(
     conn: sqlite3.Connection,
-    store: BlobStore,
+    store: Store,
     config: Config,
     request: FilingRequest,
     prepared: list[_Prepared],
@@ -386,7 +386,7 @@ def _stage(
 
 
 def _commit(
-    conn: sqlite3.Connection, store: BlobStore, config: Config, staged: _Staged, actor: str
+    conn: sqlite3.Connection, store: Store, config: Config, staged: _Staged, actor: str
 ) -> FiledResult:
     """Number, insert and audit one staged item; the caller holds the write transaction."""
     request, prepared, meta, stored = staged.request, staged.prepared, staged.meta, staged.stored
@@ -426,7 +426,7 @@ def _commit(
 
 
 def _store(
-    store: BlobStore, path: Path, item_id: str, protection: _Protection | None, durable: bool
+    store: Store, path: Path, item_id: str, protection: _Protection | None, durable: bool
 ) -> _Stored:
     if protection is None:
         blob = store.put_file(path, durable)

@@ -20,7 +20,7 @@ from typing import Any
 
 from archive import audit, codes, crypto, states
 from archive.items import DISPOSED
-from archive.store import BlobStore
+from archive.store import Store
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Problem:
 
 
 def check(
-    conn: sqlite3.Connection, store: BlobStore, key: bytes | None = None
+    conn: sqlite3.Connection, store: Store, key: bytes | None = None
 ) -> tuple[list[Problem], audit.Trail]:
     """Every problem found, in a stable order: files, catalog rows, the trail, then the
     subjects whose rows differ from the trail; and what the walk of the trail found."""
@@ -55,7 +55,7 @@ def check(
     return problems + _check_states(conn, trail, key, missing), trail
 
 
-def _check_files(conn: sqlite3.Connection, store: BlobStore) -> list[Problem]:
+def _check_files(conn: sqlite3.Connection, store: Store) -> list[Problem]:
     problems = []
     verdicts: dict[str, str | None] = {}
     rows = conn.execute(
@@ -92,7 +92,7 @@ def _check_files(conn: sqlite3.Connection, store: BlobStore) -> list[Problem]:
     return problems
 
 
-def _blob_verdict(store: BlobStore, sha: str, size: int) -> str | None:
+def _blob_verdict(store: Store, sha: str, size: int) -> str | None:
     if not store.exists(sha):
         return "is missing from the store"
     actual, actual_size = store.hash_of(sha)

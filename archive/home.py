@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive import catalog, config
+from archive import catalog, config, store
 from archive.backends import EMBEDDED_CATALOG, LOCAL_STORE
 from archive.errors import HomeError
 
@@ -54,6 +54,7 @@ def create(home: DataHome, settings: dict) -> None:
     root = home.root
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise HomeError(f"{root}: a data home (or other files) already exists there")
+    _check_store(settings.get("store", LOCAL_STORE), home.store_path)
     parent = root.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -82,6 +83,16 @@ def catalog_of(home: DataHome) -> catalog.Catalog:
     no keys and no acting user: the web server's sessions)."""
     require(home)
     return catalog.open_setting(config.load(home.config_path).catalog, home.catalog_path)
+
+
+def _check_store(setting: str, local_root: Path) -> None:
+    """HomeError, before anything is made, if the store the setting names cannot be used
+    (a bucket that is not there, credentials refused, an endpoint that does not answer)."""
+    opened = store.open_setting(setting, local_root)
+    try:
+        opened.check()
+    finally:
+        opened.close()
 
 
 def require(home: DataHome) -> None:

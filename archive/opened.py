@@ -138,6 +138,7 @@ class OpenArchive:
             self.schedule  # noqa: B018
 
     def close(self) -> None:
+        self.store.close()
         self.conn.close()
 
     def __enter__(self) -> Self:

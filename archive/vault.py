@@ -20,7 +20,7 @@ from archive.errors import BadInput, IntegrityError
 from archive.filing import content_aad, text_aad
 from archive.items import Item, StoredFile
 from archive.keys import MASTER_FILE, KeyRing, WrongPassphrase
-from archive.store import BlobStore
+from archive.store import Store
 
 PassphraseProvider = Callable[[], bytes]
 HIDDEN_TITLE = "[encrypted: the passphrase is needed to show it]"
@@ -56,7 +56,7 @@ class Vault:
     def __init__(
         self,
         conn: sqlite3.Connection,
-        store: BlobStore,
+        store: Store,
         keys_dir: Path,
         passphrase: PassphraseProvider | None,
     ) -> None:

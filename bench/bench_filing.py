@@ -50,9 +50,10 @@ def _bare(docs: list[Path], target: Path) -> float:
     return time.perf_counter() - start
 
 
-def _filing(docs: list[Path], home: Path) -> float:
+def _filing(docs: list[Path], home: Path, store_at: str = "local") -> float:
+    """Seconds to file `docs` one by one into a new home keeping its files at `store_at`."""
     with Archive.init(
-        DataHome(home), actor="bench", passphrase=lambda: b"bench passphrase"
+        DataHome(home), actor="bench", passphrase=lambda: b"bench passphrase", store_at=store_at
     ) as archive:
         start = time.perf_counter()
         for n, doc in enumerate(docs):

@@ -48,10 +48,10 @@ from archive.backup.manifest import (
     new_snapshot_id,
     store_path,
 )
-from archive.errors import BadInput, IntegrityError, OperationFailed
+from archive.errors import BadInput, IntegrityError, NotFound, OperationFailed
 from archive.home import DataHome
 from archive.keyfiles import exclusive as keys_lock
-from archive.store import copy_hashed
+from archive.store import Store, copy_hashed
 
 CHUNK = 1 << 20
 ATTEMPTS = 3  # snapshots started over when stored files vanish under them
@@ -109,8 +109,12 @@ def take(
     dest: Path,
     tar: bool = False,
     progress: Progress | None = None,
+    *,
+    store: Store,
 ) -> BackupReport:
-    """Back up `home` (whose catalog `conn` is open) into `dest`; the report.
+    """Back up `home` (whose catalog `conn` and `store` are open) into `dest`; the report.
+    The stored files are copied from `store`, wherever it keeps them (the home's folder, a
+    bucket) into the backup's own folder or tar.
 
     BadInput for a DEST that cannot be one; OperationFailed if writing fails (a full disk),
     in which case nothing written counts as a backup.
@@ -122,9 +126,9 @@ def take(
         try:
             with _write_errors(dest):
                 if tar:
-                    report = _take_tar(home, conn, dest, progress)
+                    report = _take_tar(home, conn, store, dest, progress)
                 else:
-                    report = _take_folder(home, conn, dest, progress)
+                    report = _take_folder(home, conn, store, dest, progress)
         except _StoreChanged:
             if attempt == ATTEMPTS - 1:
                 raise OperationFailed(
@@ -141,7 +145,7 @@ def take(
 
 
 def _take_folder(
-    home: DataHome, conn: sqlite3.Connection, dest: Path, progress: Progress | None
+    home: DataHome, conn: sqlite3.Connection, store: Store, dest: Path, progress: Progress | None
 ) -> BackupReport:
     with _folder_lock(dest):
         snapshots = dest / SNAPSHOTS
@@ -150,7 +154,7 @@ def _take_folder(
         work.mkdir()
         try:
             capture = _capture(home, conn, work)
-            copied, reused, written = _copy_store(home, dest, capture.blobs, progress)
+            copied, reused, written = _copy_store(store, dest, capture.blobs, progress)
             atomic.sync_filesystem(dest)  # every file durable before the manifest says so
             manifest = _manifest(snapshot, capture)
             atomic.write_bytes(work / KEYS, capture.keys.to_bytes(), mode=0o600)
@@ -201,7 +205,7 @@ def _folder_lock(dest: Path) -> Iterator[None]:
 
 
 def _copy_store(
-    home: DataHome, dest: Path, blobs: list[tuple[str, int]], progress: Progress | None
+    store: Store, dest: Path, blobs: list[tuple[str, int]], progress: Progress | None
 ) -> tuple[int, int, int]:
     """Copy the stored files DEST lacks; (copied, reused, bytes written). The caller makes
     them durable with one sync of the file system."""
@@ -215,7 +219,7 @@ def _copy_store(
             tmp.mkdir(parents=True, exist_ok=True)
             part = tmp / f"{sha}.part"
             try:
-                with _open_stored(home, sha) as source, part.open("wb") as out:
+                with _open_stored(store, sha) as source, part.open("wb") as out:
                     _copy_checked(source, out, sha)
                 os.chmod(part, 0o444)
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -235,7 +239,7 @@ def _copy_store(
 
 
 def _take_tar(
-    home: DataHome, conn: sqlite3.Connection, dest: Path, progress: Progress | None
+    home: DataHome, conn: sqlite3.Connection, store: Store, dest: Path, progress: Progress | None
 ) -> BackupReport:
     if dest.exists():
         raise BadInput(f"{dest}: already exists: a tar backup never replaces a file")
@@ -255,7 +259,7 @@ def _take_tar(
                     with (staging / entry.path).open("rb") as stream:
                         out.addfile(_info(entry.path, entry.size, entry.mode), stream)
                 for sha, size in capture.blobs:
-                    with _open_stored(home, sha) as source:
+                    with _open_stored(store, sha) as source:
                         checked = _Checked(source)
                         out.addfile(_info(store_path(sha), size, 0o444), checked)
                         checked.verify(sha)
@@ -438,10 +442,10 @@ def _manifest(snapshot: str, capture: _Capture) -> Manifest:
 
 
 @contextmanager
-def _open_stored(home: DataHome, sha: str) -> Iterator[BinaryIO]:
+def _open_stored(store: Store, sha: str) -> Iterator[BinaryIO]:
     try:
-        stream = (home.root / store_path(sha)).open("rb")
-    except FileNotFoundError:
+        stream = store.open(sha)
+    except NotFound:
         raise _StoreChanged(sha) from None
     with stream:
         yield stream

@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import sqlite3
+import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,10 +24,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from archive import access, atomic, audit, catalog, keyfiles
+from archive import access, atomic, audit, catalog, config, keyfiles
+from archive.backends import LOCAL_STORE
 from archive.backup.check import manifest_disagreements
 from archive.backup.manifest import (
     CATALOG,
+    CONFIG,
     MASTER_FILE,
     STORE,
     BackupDamaged,
@@ -40,7 +43,7 @@ from archive.home import FOLDERS, DataHome
 from archive.items import DISPOSED
 from archive.keys import KeyRing
 from archive.retention.disposal import tombstone
-from archive.store import BlobStore, copy_hashed
+from archive.store import BlobStore, Store, copy_hashed
 from archive.vault import PassphraseProvider
 
 _SHREDDED = {"restored": "disposed of after this backup was made"}
@@ -152,6 +155,7 @@ def _assemble(
         for entry in entries:
             if entry.path != CATALOG and entry.path not in gone:
                 _restore_file(snapshot, entry, staging)
+        _keep_files_inside(staging / CONFIG)
         conn.execute("PRAGMA journal_mode = WAL")
         authorize(_restorer(conn, actor))
         with catalog.write(conn):
@@ -194,6 +198,17 @@ def _restore_file(snapshot: Snapshot, entry: Entry, staging: Path) -> None:
     os.chmod(target, 0o444 if is_store_path(entry.path) else entry.mode)
 
 
+def _keep_files_inside(config_path: Path) -> None:
+    """The restored home keeps its files in its own store/ folder, where the backup put them,
+    whatever the backed-up home used (an S3 bucket, say): a restore never writes to a
+    bucket another home may be using."""
+    data = config.read_mapping(config_path)
+    if data.get("store", LOCAL_STORE) != LOCAL_STORE:
+        mode = stat.S_IMODE(config_path.stat().st_mode)
+        config.write(config_path, {**data, "store": LOCAL_STORE})
+        os.chmod(config_path, mode)
+
+
 def _unlock(keys: KeyFile, passphrase: PassphraseProvider) -> KeyRing:
     """The backup's master key ring; WrongPassphrase if the passphrase does not open it."""
     try:
@@ -232,7 +247,7 @@ def _restore_keys(conn: sqlite3.Connection, keys: KeyFile, ring: KeyRing | None)
         )
 
 
-def _dispose_shredded(conn: sqlite3.Connection, keys: KeyFile, store: BlobStore, actor: str) -> int:
+def _dispose_shredded(conn: sqlite3.Connection, keys: KeyFile, store: Store, actor: str) -> int:
     """Items disposed of after the backup was made are restored as what they now are:
     tombstones. The number of them."""
     rows = conn.execute("SELECT id, status FROM items").fetchall()

@@ -21,7 +21,7 @@ from archive import audit, catalog, items, states
 from archive.errors import BadInput, NotFound
 from archive.items import DISPOSED, Item
 from archive.retention.disposition import ACTIVE
-from archive.store import BlobStore
+from archive.store import Store
 
 CLASSIFIED_TITLE = "[classified]"
 OPEN = ("proposed", "approved", "executing")
@@ -186,7 +186,7 @@ def pending(conn: sqlite3.Connection, list_id: str) -> list[str]:
 
 def dispose_item(
     conn: sqlite3.Connection,
-    store: BlobStore,
+    store: Store,
     found: DisposalList,
     item_id: str,
     actor: str,
@@ -210,7 +210,7 @@ def dispose_item(
 
 def tombstone(
     conn: sqlite3.Connection,
-    store: BlobStore,
+    store: Store,
     item_id: str,
     list_id: str | None,
     actor: str,
