@@ -10,7 +10,7 @@ the blind tokens of encrypted items.
 
 from __future__ import annotations
 
-from functools import partial
+from functools import lru_cache, partial
 
 from whoosh import qparser, query
 
@@ -36,8 +36,12 @@ def parser() -> qparser.QueryParser:
 _PARSER = parser()
 
 
+@lru_cache(maxsize=1024)
 def parse(text: str) -> Query:
-    """The query tree; malformed syntax (unbalanced quotes, brackets) is searched literally."""
+    """The query tree; malformed syntax (unbalanced quotes, brackets) is searched literally.
+
+    Kept for the queries asked again (the next page, the fallback, another user): a tree
+    is never changed once made, only copied into new ones."""
     try:
         parsed = _PARSER.parse(text)
     except Exception:  # noqa: BLE001 - Whoosh's parser raises many types on odd input
