@@ -110,9 +110,10 @@ def _loosen(how: str, q: Query) -> Query:
     else:
         required = [query.Term(field, w) for w in pieces]
         cover = pieces
-    ranking: list[Query] = [query.Phrase(field, pieces, boost=TOGETHER_BOOST)]
-    if how == CLOSE:
-        required.append(_close(field, [cover[0], cover[-1]]))
+    together = query.Phrase(field, pieces, boost=TOGETHER_BOOST)
+    ranking: list[Query] = [together]
+    if how == CLOSE:  # a long word's ends stand far apart even when it is found together
+        required.append(query.Or([together, _close(field, [cover[0], cover[-1]])]))
     else:  # ranks, cheaply: in order (Whoosh) or nearly (tantivy also takes some reversed)
         ranking.append(query.Phrase(field, cover, slop=NEAR_SLOP))
     ranking += [query.Term(field, w) for w in pieces]
@@ -212,6 +213,7 @@ def _or_blind(key: bytes, q: Query) -> Query:
     if isinstance(q, query.Term) and q.fieldname in ("title", "body"):
         return query.Or([q, query.Term("blind", blind_token(key, q.text))])
     if isinstance(q, query.Phrase) and q.fieldname in ("title", "body"):
-        blind = query.Phrase("blind", [blind_token(key, w) for w in q.words])
+        words = [blind_token(key, w) for w in q.words]
+        blind = query.Phrase("blind", words, slop=q.slop, boost=q.boost)
         return query.Or([q, blind])
     return q

@@ -13,7 +13,8 @@ from __future__ import annotations
 import pytest
 
 from archive.access import Visibility
-from indexer.analysis import doc_no_key
+from indexer.analysis import doc_no_key, words
+from indexer.documents import blind_token
 from indexer.generations import IndexDir
 from indexer.request import SearchRequest
 from indexer.search import Results, search
@@ -49,7 +50,10 @@ DOCS = {
     ),
     "bus_secret": ("事故报告", "校车发生刮擦，无人员伤亡，安全隐患已排除。", "BGS", "secret"),
     "en_pieces": ("Playground plan", "The summer works cover the old playground.", "JCK", "public"),
+    "long_word": ("工作要点", "本市中小学校园安全检查工作要点如下。", "BGS", "internal"),
+    "encrypted": ("改造通知", "下达教育专项经费用于校车改造，注意安全。", "JCK", "secret"),
 }
+BLIND_KEY = b"k" * 32
 
 
 def fields(key: str) -> dict:
@@ -72,7 +76,13 @@ def fields(key: str) -> dict:
         "text_reason": "",
         "doc_no": f"市教财〔2026〕{list(DOCS).index(key) + 1}号",
         "doc_no_key": doc_no_key(f"市教财〔2026〕{list(DOCS).index(key) + 1}号"),
-    }
+    } | (blind(title, body) if key == "encrypted" else {})
+
+
+def blind(title: str, body: str) -> dict:
+    """What `index_fields` makes of an encrypted item: blind tokens, nothing readable."""
+    tokens = [blind_token(BLIND_KEY, term) for term in [*words(title), *words(body)]]
+    return {"title": "", "body": "", "encrypted": True, "blind": " ".join(tokens)}
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -89,9 +99,15 @@ def index_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     return found
 
 
-def results(index_dir: IndexDir, text: str, seen: Visibility | None = None, **options) -> Results:
+def results(
+    index_dir: IndexDir,
+    text: str,
+    seen: Visibility | None = None,
+    blind_key: bytes | None = None,
+    **options,
+) -> Results:
     visibility = seen or Visibility(levels=EVERY_LEVEL, dept=None)
-    request = SearchRequest(text, limit=100, **options).seen_by(visibility, None)
+    request = SearchRequest(text, limit=100, **options).seen_by(visibility, blind_key)
     return search(index_dir, request)
 
 
@@ -113,6 +129,11 @@ def test_the_document_with_all_the_words_together_ranks_above_those_with_them_ap
 def test_while_some_document_has_the_words_together_those_far_apart_are_not_found(index_dir):
     """`far` has 教育 at its start and 经费 at its end: not close, so not the same words."""
     assert set(keys(index_dir, "教育经费")) == {"together", "close", "secret_close", "other_dept"}
+
+
+def test_a_long_word_found_together_in_few_documents_still_finds_them(index_dir):
+    """Its first and last pieces stand 11 apart even together: farther than `close`."""
+    assert keys(index_dir, "中小学校园安全检查工作要点") == ["long_word"]
 
 
 def test_a_document_with_only_some_of_the_words_is_never_found(index_dir):
@@ -170,6 +191,12 @@ def test_a_department_bound_searcher_sees_only_that_department_through_the_fallb
 def test_filters_apply_on_the_fallback_path(index_dir):
     assert set(keys(index_dir, "教育经费", dept="JCK")) == {"together", "close", "secret_close"}
     assert keys(index_dir, "校车安全", classification="public") == ["bus_far"]
+
+
+def test_an_encrypted_item_is_found_through_the_fallback_by_its_blind_tokens(index_dir):
+    assert "encrypted" in keys(index_dir, "教育经费", blind_key=BLIND_KEY)  # close
+    assert "encrypted" in keys(index_dir, "校车安全", blind_key=BLIND_KEY)  # apart
+    assert "encrypted" not in keys(index_dir, "校车安全")
 
 
 def test_an_exact_document_number_still_comes_first(index_dir):
