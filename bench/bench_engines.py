@@ -215,6 +215,8 @@ def bare_search(index: tantivy.Index, searcher: tantivy.Searcher, request: Searc
 
 
 def measure_search(index_dir: IndexDir, bare: tantivy.Index) -> dict[str, list[float]]:
+    """Each query run the three ways one after the other (in an order that rotates), so
+    that the load of a shared machine weighs on the three alike."""
     requests = queries()
     generation = index_dir.current()
     assert generation is not None
@@ -223,15 +225,21 @@ def measure_search(index_dir: IndexDir, bare: tantivy.Index) -> dict[str, list[f
             path.read_bytes()
     for request in requests:  # one warm-up round
         search(index_dir, request)
-    times: dict[str, list[float]] = {"per_call": [], "kept_open": [], "bare": []}
-    times["per_call"] = [_cold(lambda r=r: search(index_dir, r)) for r in requests]
     engine = index_dir.open(generation, readonly=True)
+    searcher = bare.searcher()
+    ways: dict[str, Callable[[SearchRequest], object]] = {
+        "per_call": lambda r: search(index_dir, r),
+        "kept_open": lambda r: run_on_engine(engine, r),
+        "bare": lambda r: bare_search(bare, searcher, r),
+    }
+    times: dict[str, list[float]] = {name: [] for name in ways}
     try:
-        times["kept_open"] = [_cold(lambda r=r: run_on_engine(engine, r)) for r in requests]
+        for n, request in enumerate(requests):
+            order = [*ways][n % 3 :] + [*ways][: n % 3]
+            for name in order:
+                times[name].append(_cold(lambda w=ways[name], r=request: w(r)))
     finally:
         engine.close()
-    searcher = bare.searcher()
-    times["bare"] = [_timed(lambda r=r: bare_search(bare, searcher, r)) for r in requests]
     return times
 
 
