@@ -134,7 +134,7 @@ def run(
     """`request` against one open engine: the words as typed; when they find few
     documents, also those where the words stand close; when they find none, those where
     the words stand anywhere, and then also with the characters at their ends beside any
-    others (`query.can_loosen`, `query._loosen`)."""
+    others (the ways of loosening are in indexer/query.py)."""
     filters = Filters.of(request)
     offset = (request.page - 1) * request.limit
     parsed, wanted = query.wanted(request.text, request.blind_key)
