@@ -13,6 +13,7 @@ matched.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from indexer.analysis import _TOKEN, is_cjk, terms
@@ -22,6 +23,7 @@ SURROUND = 50  # characters shown before the first match and after the last
 PASSAGES = 2
 BETWEEN = " … "
 MAX_PLACES = 16  # places examined for each word: enough to choose the best passages
+REGION = 200  # characters before a match written otherwise that are analysed (twice after)
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}  # ＡＢ１ → AB1
 _ANY_FULL_WIDTH = re.compile("[０-９Ａ-Ｚａ-ｚ]")  # full-width punctuation is common
 _TOKEN_CHAR = re.compile(r"[^\W_]")
@@ -64,7 +66,24 @@ def _matches(text: str, words: frozenset[str]) -> list[Span]:
             elif _word_starts(lowered, at):
                 found += _word_match(lowered, at, words)
             at = lowered.find(probe, at + 1)
-    return sorted(set(found))
+    return sorted(set(found or _written_otherwise(text, words)))
+
+
+def _written_otherwise(text: str, words: frozenset[str]) -> list[Span]:
+    """Matches written in letters the string search does not fold (ﬁ for fi, as PDFs'
+    text often has it; İ; ①): found in the text folded as the analyzer folds it, then
+    marked by analysing the region around the first (folding may shift offsets a little),
+    as the index matched it."""
+    if text.isascii():
+        return []
+    folded = unicodedata.normalize("NFKC", text).lower()
+    places = [folded.find(probe) for probe, _chinese in _probes(words)]
+    at = min((place for place in places if place >= 0), default=-1)
+    if at < 0:
+        return []
+    start = max(0, at - REGION)
+    region = text[start : at + 2 * REGION]
+    return [(start + s, start + e) for term, s, e in terms(region) if term in words]
 
 
 def _lowered(text: str) -> str:

@@ -71,3 +71,17 @@ def test_at_most_two_passages_are_shown_those_with_most_matches_in_text_order():
 def test_every_marked_span_is_a_term_the_query_looks_for(text: str, word: str):
     for span in marked(snippet(text, {word})):
         assert word in words(span)
+
+
+def test_a_word_written_in_compatibility_letters_is_marked_as_the_index_matched_it():
+    assert marked(snippet("the ﬁnal budget", set(words("final")))) == ["ﬁnal"]
+
+
+@given(
+    st.text(alphabet="abİﬁ①é 安全检查Ｂ2-，。…", max_size=100),
+    st.text(alphabet="abİﬁ①é安全检查Ｂ2", min_size=1, max_size=6),
+)
+def test_a_short_text_holding_a_word_of_the_query_has_it_marked(text: str, typed: str):
+    wanted = set(words(typed))
+    if wanted & set(words(text)):
+        assert "**" in snippet(text, wanted)
