@@ -10,7 +10,9 @@
    - by bare tantivy on the same query text: one index with tantivy's own tokenizer and
      query parser, searched for a page of 20 whose stored fields are read and whose
      snippets tantivy makes, kept open.
-   The ratio of p95s (ours / bare) is what to compare between runs.
+   The ratio of p95s (ours / bare) is what to compare between runs. Each query is run the
+   three ways in turn, with no parsed query kept from before. `python -m
+   bench.bench_engines search` measures this part alone.
 2. **Index size and write time per 1,000 items**, Whoosh against tantivy, written by the
    engines' writers (`Engine.writer`) in commits of 10,000 over BENCH_ENGINE_SIZE_ITEMS
    items (20,000 by default: Whoosh writes about 10 times slower).
@@ -50,6 +52,7 @@ from bench.bench_index import (
     write_docx,
 )
 from indexer.generations import SCHEMA_VERSION, IndexDir
+from indexer.query import parse
 from indexer.request import SearchRequest
 from indexer.search import run as run_on_engine
 from indexer.search import search
@@ -73,6 +76,12 @@ def _timed(action: Callable[[], object]) -> float:
     start = time.perf_counter()
     action()
     return time.perf_counter() - start
+
+
+def _cold(action: Callable[[], object]) -> float:
+    """`_timed`, with the query asked for the first time (no parsed query kept)."""
+    parse.cache_clear()
+    return _timed(action)
 
 
 def _p(values: list[float], q: float) -> float:
@@ -208,6 +217,8 @@ def bare_search(index: tantivy.Index, searcher: tantivy.Searcher, request: Searc
 
 
 def measure_search(index_dir: IndexDir, bare: tantivy.Index) -> dict[str, list[float]]:
+    """Each query run the three ways one after the other (in an order that rotates), so
+    that the load of a shared machine weighs on the three alike."""
     requests = queries()
     generation = index_dir.current()
     assert generation is not None
@@ -216,15 +227,21 @@ def measure_search(index_dir: IndexDir, bare: tantivy.Index) -> dict[str, list[f
             path.read_bytes()
     for request in requests:  # one warm-up round
         search(index_dir, request)
-    times: dict[str, list[float]] = {"per_call": [], "kept_open": [], "bare": []}
-    times["per_call"] = [_timed(lambda r=r: search(index_dir, r)) for r in requests]
     engine = index_dir.open(generation, readonly=True)
+    searcher = bare.searcher()
+    ways: dict[str, Callable[[SearchRequest], object]] = {
+        "per_call": lambda r: search(index_dir, r),
+        "kept_open": lambda r: run_on_engine(engine, r),
+        "bare": lambda r: bare_search(bare, searcher, r),
+    }
+    times: dict[str, list[float]] = {name: [] for name in ways}
     try:
-        times["kept_open"] = [_timed(lambda r=r: run_on_engine(engine, r)) for r in requests]
+        for n, request in enumerate(requests):
+            order = [*ways][n % 3 :] + [*ways][: n % 3]
+            for name in order:
+                times[name].append(_cold(lambda w=ways[name], r=request: w(r)))
     finally:
         engine.close()
-    searcher = bare.searcher()
-    times["bare"] = [_timed(lambda r=r: bare_search(bare, searcher, r)) for r in requests]
     return times
 
 
@@ -265,22 +282,10 @@ def measure_rebuilds(root: Path) -> dict[str, float]:
 # -- report ----------------------------------------------------------------------------------
 
 
-def run_lines() -> list[str]:
-    started = time.perf_counter()
-    index_dir, built = search_index()
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        bare = bare_index(root / "bare", ITEMS)
-        times = measure_search(index_dir, bare)
-        sizes = measure_sizes(root)
-        rebuilds = measure_rebuilds(root)
+def search_lines(times: dict[str, list[float]]) -> list[str]:
+    """The search-latency table of `measure_search`'s times and the ratio of p95s."""
     p95 = {k: _p(v, 0.95) for k, v in times.items()}
     lines = [
-        "## Index engines: tantivy and Whoosh (`bench/bench_engines.py`)",
-        "",
-        "`python -m bench.bench_engines` explains each measurement in its docstring; scale with "
-        "BENCH_ENGINE_ITEMS, BENCH_ENGINE_SIZE_ITEMS and BENCH_ENGINE_REBUILD_ITEMS.",
-        "",
         f"### Search latency at {ITEMS:,} items (tantivy), {len(queries())} queries, ms",
         "",
         "| how | p50 | p95 | max |",
@@ -294,11 +299,39 @@ def run_lines() -> list[str]:
     for key, label in names.items():
         values = times[key]
         lines.append(f"| {label} | {_ms(_p(values, 0.5))} | {_ms(p95[key])} | {_ms(max(values))} |")
-    lines += [
+    return [
+        *lines,
         "",
         f"**Ratio p95 ours / bare tantivy: {p95['per_call'] / p95['bare']:.1f} per call, "
         f"{p95['kept_open'] / p95['bare']:.1f} kept open**",
         "",
+    ]
+
+
+def search_only() -> list[str]:
+    """`python -m bench.bench_engines search`: the search latency alone (no sizes, no
+    rebuilds), from the cached index and a bare index written for the run."""
+    index_dir, _built = search_index()
+    with tempfile.TemporaryDirectory() as tmp:
+        return search_lines(measure_search(index_dir, bare_index(Path(tmp) / "bare", ITEMS)))
+
+
+def run_lines() -> list[str]:
+    started = time.perf_counter()
+    index_dir, built = search_index()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        bare = bare_index(root / "bare", ITEMS)
+        times = measure_search(index_dir, bare)
+        sizes = measure_sizes(root)
+        rebuilds = measure_rebuilds(root)
+    lines = [
+        "## Index engines: tantivy and Whoosh (`bench/bench_engines.py`)",
+        "",
+        "`python -m bench.bench_engines` explains each measurement in its docstring; scale with "
+        "BENCH_ENGINE_ITEMS, BENCH_ENGINE_SIZE_ITEMS and BENCH_ENGINE_REBUILD_ITEMS.",
+        "",
+        *search_lines(times),
         f"### Index size and write time ({SIZE_ITEMS:,} items, commits of {COMMIT_EVERY:,})",
         "",
         "| engine | MB per 1,000 items | s per 1,000 items written |",
@@ -334,5 +367,5 @@ def run() -> list[str]:
 
 
 if __name__ == "__main__":
-    print("\n".join(run()))
+    print("\n".join(search_only() if sys.argv[1:] == ["search"] else run()))
     sys.exit(0)

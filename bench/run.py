@@ -21,6 +21,7 @@ BENCHMARKS = [
     "bench.bench_analyzers",
     "bench.bench_index",
     "bench.bench_engines",
+    "bench.bench_recall",
     "bench.bench_backup",
     "bench.bench_stores",
     "bench.bench_startup",

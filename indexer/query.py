@@ -10,7 +10,7 @@ the blind tokens of encrypted items.
 
 from __future__ import annotations
 
-from functools import partial
+from functools import lru_cache, partial
 
 from whoosh import qparser, query
 
@@ -23,6 +23,7 @@ from indexer.schema import FIELD_ALIASES, QUERY_FIELDS, make_schema
 EXACT_BOOST = 1000.0
 NEAR_SLOP = 8  # positions apart that a loosened word's pieces still count as close
 TOGETHER_BOOST = 2.0
+CLOSE, APART, LOOSE_ENDS = "close", "apart", "loose ends"  # ways of loosening (`_loosen`)
 Query = query.Query
 
 
@@ -36,8 +37,12 @@ def parser() -> qparser.QueryParser:
 _PARSER = parser()
 
 
+@lru_cache(maxsize=1024)
 def parse(text: str) -> Query:
-    """The query tree; malformed syntax (unbalanced quotes, brackets) is searched literally."""
+    """The query tree; malformed syntax (unbalanced quotes, brackets) is searched literally.
+
+    Kept for the queries asked again (the next page, the fallback, another user): a tree
+    is never changed once made, only copied into new ones."""
     try:
         parsed = _PARSER.parse(text)
     except Exception:  # noqa: BLE001 - Whoosh's parser raises many types on odd input
@@ -48,13 +53,14 @@ def parse(text: str) -> Query:
     return parsed.accept(_cjk_edges)
 
 
-def wanted(text: str, blind_key: bytes | None, loose: bool = False) -> tuple[Query, Query]:
+def wanted(text: str, blind_key: bytes | None, loosened: str | None = None) -> tuple[Query, Query]:
     """What a search looks for: the parsed words (with their blind forms when the key is
-    given), and the same with the document the whole text names put first. `loose` is the
-    fallback when that finds nothing (see `_loosen`)."""
+    given), and the same with the document the whole text names put first. `loosened`
+    (CLOSE, APART or LOOSE_ENDS) is a fallback for a query whose words found together are
+    few or none (see `_loosen`)."""
     parsed = parse(text)
-    if loose:
-        parsed = parsed.accept(_loosen)
+    if loosened is not None:
+        parsed = parsed.accept(partial(_loosen, loosened))
     if blind_key is not None:
         parsed = parsed.accept(partial(_or_blind, blind_key))
     exact = _exact(text)
@@ -71,41 +77,69 @@ def words_of(q: Query) -> set[str]:
 
 
 def can_loosen(text: str) -> bool:
-    """Whether `loose` can find more than the query as typed: it has a word the analyzer
-    split into pieces (Chinese, or letters and digits run together), outside quotes."""
-    return '"' not in text and parse(text).accept(_loosen) != parse(text)
+    """Whether a loosened search can find more than the query as typed: it has a word the
+    analyzer split into pieces (Chinese, or letters and digits run together), outside
+    quotes."""
+    return '"' not in text and parse(text).accept(partial(_loosen, APART)) != parse(text)
 
 
-def _loosen(q: Query) -> Query:
-    """A typed word that became several pieces (安全检查 → 安全 全检 检查, `e-mail` → e mail)
-    matches, loosened, wherever its pieces stand in the document: English pieces all
-    required; Chinese ones so that every character of the word is found beside one of its
-    neighbours in the word (教育经费 needs 教育 and 经费, not the 育经 that only joins them,
-    so it finds 教育专项经费). Documents where the pieces stand together, then close, rank
-    first."""
+def _loosen(how: str, q: Query) -> Query:
+    """A typed word that became several pieces (安全检查 → 安全 全检 检查, `e-mail` → e mail),
+    loosened `how` (CLOSE, APART or LOOSE_ENDS) to match where its pieces stand apart in
+    the document: English pieces all required; Chinese ones so that every character of the
+    word is found beside one of its neighbours in the word (教育经费 needs 教育 and 经费, not
+    the 育经 that only joins them, so it finds 教育专项经费).
+
+    CLOSE: the pieces also stand within NEAR_SLOP positions of each other, in either order
+    (设立 … 民办学校 for 民办学校设立). LOOSE_ENDS: the first and last characters may stand
+    beside any character (新教师培训 finds 新任教师岗前培训: a character at an end is often a
+    word of its own). Documents where the pieces stand together, then close, rank first."""
     if not isinstance(q, query.Phrase) or len(q.words) < 2 or q.fieldname == "blind":
         return q
     field, pieces = q.fieldname, list(q.words)
     if _bigram_chain(pieces):
-        required: Query = query.And(
-            [
-                query.Or([query.Term(field, pieces[i]) for i in (n - 1, n) if 0 <= i < len(pieces)])
-                for n in range(len(pieces) + 1)
-            ]
-        )
+        ends: list[Query] = [query.Term(field, pieces[0]), query.Term(field, pieces[-1])]
+        if how == LOOSE_ENDS:
+            ends = [_either_end(field, pieces[0][0]), _either_end(field, pieces[-1][-1])]
+        inner = [
+            query.Or([query.Term(field, pieces[n - 1]), query.Term(field, pieces[n])])
+            for n in range(1, len(pieces))
+        ]
+        required: list[Query] = [ends[0], *inner, ends[1]]
         cover = pieces[0::2] if len(pieces) % 2 else [*pieces[0::2], pieces[-1]]
     else:
-        required = query.And([query.Term(field, w) for w in pieces])
+        required = [query.Term(field, w) for w in pieces]
         cover = pieces
-    near = query.Or(
+    together = query.Phrase(field, pieces, boost=TOGETHER_BOOST)
+    ranking: list[Query] = [together]
+    if how == CLOSE:  # a long word's ends stand far apart even when it is found together
+        required.append(query.Or([together, _close(field, [cover[0], cover[-1]])]))
+    else:  # ranks, cheaply: in order (Whoosh) or nearly (tantivy also takes some reversed)
+        ranking.append(query.Phrase(field, cover, slop=NEAR_SLOP))
+    ranking += [query.Term(field, w) for w in pieces]
+    loosened: Query = query.AndMaybe(query.And(required), query.Or(ranking))
+    return loosened if q.boost == 1.0 else query.And([loosened], boost=q.boost)
+
+
+def _close(field: str, words: list[str]) -> Query:
+    """Each of `words` within NEAR_SLOP positions of the next, in either order (which both
+    engines read alike: tantivy's sloppy phrases also match some words out of order)."""
+    return query.And(
         [
-            query.Phrase(field, pieces, boost=TOGETHER_BOOST),
-            query.Phrase(field, cover, slop=NEAR_SLOP),
-            *(query.Term(field, w) for w in pieces),
+            query.Or(
+                [
+                    query.Phrase(field, [a, b], slop=NEAR_SLOP),
+                    query.Phrase(field, [b, a], slop=NEAR_SLOP),
+                ]
+            )
+            for a, b in zip(words, words[1:], strict=False)
         ]
     )
-    loosened: Query = query.AndMaybe(required, near)
-    return loosened if q.boost == 1.0 else query.And([loosened], boost=q.boost)
+
+
+def _either_end(field: str, char: str) -> Query:
+    """A Chinese character found at either end of some bigram."""
+    return query.Or([_starting(field, char), _ending(field, char)])
 
 
 def _bigram_chain(pieces: list[str]) -> bool:
@@ -179,6 +213,7 @@ def _or_blind(key: bytes, q: Query) -> Query:
     if isinstance(q, query.Term) and q.fieldname in ("title", "body"):
         return query.Or([q, query.Term("blind", blind_token(key, q.text))])
     if isinstance(q, query.Phrase) and q.fieldname in ("title", "body"):
-        blind = query.Phrase("blind", [blind_token(key, w) for w in q.words])
+        words = [blind_token(key, w) for w in q.words]
+        blind = query.Phrase("blind", words, slop=q.slop, boost=q.boost)
         return query.Or([q, blind])
     return q

@@ -23,6 +23,7 @@ from indexer.snippets import opening, snippet
 from indexer.spelling import suggest
 
 MAX_LIMIT = 1000
+FEW = 20  # documents with a query's words together, below which those close are added
 
 # What a hit on an encrypted item needs from the archive: its readable title and text,
 # decrypted in memory for a user cleared to see it.
@@ -130,15 +131,23 @@ def _search_once(index_dir: IndexDir, request: SearchRequest, reveal: Reveal | N
 def run(
     engine: Engine, request: SearchRequest, position: int = 0, reveal: Reveal | None = None
 ) -> Results:
-    """`request` against one open engine: the words as typed, or, when that finds nothing,
-    the words loosened (`query.can_loosen`)."""
+    """`request` against one open engine: the words as typed; when they find few
+    documents, also those where the words stand close; when they find none, those where
+    the words stand anywhere, and then also with the characters at their ends beside any
+    others (the ways of loosening are in indexer/query.py)."""
     filters = Filters.of(request)
     offset = (request.page - 1) * request.limit
     parsed, wanted = query.wanted(request.text, request.blind_key)
     page = engine.search(wanted, filters, request.sort == "date", offset, request.limit)
-    if page.total == 0 and query.can_loosen(request.text):
-        parsed, wanted = query.wanted(request.text, request.blind_key, loose=True)
+    if page.total >= FEW or not query.can_loosen(request.text):
+        loosenings: tuple[str, ...] = ()
+    else:
+        loosenings = (query.CLOSE,) if page.total else (query.APART, query.LOOSE_ENDS)
+    for loosened in loosenings:
+        parsed, wanted = query.wanted(request.text, request.blind_key, loosened)
         page = engine.search(wanted, filters, request.sort == "date", offset, request.limit)
+        if page.total:
+            break
     total = page.total
     pages = -(-total // request.limit)
     words = query.words_of(parsed)
