@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
-from archive import home, passwords
+from archive import catalogcopy, home, passwords
 from archive.backends import (
     EMBEDDED_CATALOG,
     LOCAL_STORE,
@@ -84,6 +84,21 @@ def info(archive: Archive) -> dict[str, Any]:
         ),
         "index": settings.index_engine,
         "schema_version": archive.schema_version(),
+    }
+
+
+def move_catalog(archive: Archive, url: str) -> dict[str, Any]:
+    """Move the home's catalog from its SQLite file into the empty PostgreSQL database at
+    `url`, verified, and switch the home to it (administrators only). The SQLite file is
+    kept, read-only, until removed by hand."""
+    archive.require("users", "move the catalog")
+    sums = catalogcopy.move_to_postgresql(archive, url)
+    return {
+        "catalog": "postgresql",
+        "to": url,
+        "tables": {s.table: s.rows for s in sums},
+        "rows": sum(s.rows for s in sums),
+        "kept": str(archive.home.catalog_path),
     }
 
 
