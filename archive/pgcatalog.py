@@ -181,6 +181,9 @@ def create(url: str) -> PgCatalog:
     try:
         require_empty(conn)
         catalog.migrate(conn)
+    except psycopg.Error as exc:  # e.g. the role may not create tables there
+        conn.close()
+        raise HomeError(f"{url}: cannot make the catalog there: {_one_line(exc)}") from exc
     except BaseException:
         conn.close()
         raise
@@ -213,8 +216,11 @@ def restart_identities(conn: PgCatalog) -> None:
 
 def unreachable(url: str, exc: BaseException) -> HomeError:
     """The one-line error for a catalog server that cannot be reached or refuses."""
-    reason = " ".join(str(exc).split()) or type(exc).__name__
-    return HomeError(f"cannot reach the catalog at {url}: {reason}")
+    return HomeError(f"cannot reach the catalog at {url}: {_one_line(exc)}")
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 # -- translation ----------------------------------------------------------------------------

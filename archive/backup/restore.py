@@ -23,10 +23,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from archive import access, atomic, audit, catalog, keyfiles
+from archive import access, atomic, audit, catalog, config, keyfiles
+from archive.backends import EMBEDDED_CATALOG
 from archive.backup.check import manifest_disagreements
 from archive.backup.manifest import (
     CATALOG,
+    CONFIG,
     MASTER_FILE,
     STORE,
     BackupDamaged,
@@ -152,6 +154,7 @@ def _assemble(
         for entry in entries:
             if entry.path != CATALOG and entry.path not in gone:
                 _restore_file(snapshot, entry, staging)
+        _embed_catalog(staging / CONFIG)
         conn.execute("PRAGMA journal_mode = WAL")
         authorize(_restorer(conn, actor))
         with catalog.write(conn):
@@ -173,6 +176,15 @@ def _assemble(
         os.chmod(folder, keyfiles.FOLDER_MODE)
     os.chmod(staging, 0o750)
     return shredded
+
+
+def _embed_catalog(path: Path) -> None:
+    """A restored home keeps its catalog in its own catalog.sqlite, whichever the backed-up
+    home used (`bureau catalog copy` moves it into PostgreSQL again)."""
+    settings = config.read_mapping(path)
+    if settings.get("catalog", EMBEDDED_CATALOG) != EMBEDDED_CATALOG:
+        settings["catalog"] = EMBEDDED_CATALOG
+        config.write(path, settings)
 
 
 def _restore_file(snapshot: Snapshot, entry: Entry, staging: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
-from archive import catalogcopy, home, passwords
+from archive import home, passwords
 from archive.backends import (
     EMBEDDED_CATALOG,
     LOCAL_STORE,
@@ -92,6 +92,8 @@ def move_catalog(archive: Archive, url: str) -> dict[str, Any]:
     `url`, verified, and switch the home to it (administrators only). The SQLite file is
     kept, read-only, until removed by hand."""
     archive.require("users", "move the catalog")
+    from archive import catalogcopy  # psycopg loads only for PostgreSQL
+
     sums = catalogcopy.move_to_postgresql(archive, url)
     return {
         "catalog": "postgresql",

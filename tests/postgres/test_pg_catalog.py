@@ -261,3 +261,16 @@ def test_psycopg_is_what_reaches_the_server(pg_url: str):
             assert conn.in_transaction
     finally:
         conn.close()
+
+
+def test_a_role_that_may_not_create_tables_gets_a_one_line_error(
+    pg_url: str, pg_server: PgServer, tmp_path: Path
+):
+    with closing(pg_server.admin(pg_url.rsplit("/", 1)[1])) as admin:
+        admin.execute("ALTER DATABASE " + pg_url.rsplit("/", 1)[1] + " OWNER TO postgres")
+        admin.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    made = Bureau(tmp_path / "home", tmp_path)
+    result = made.fails(2, "init", "--catalog", pg_url)
+    assert "cannot make the catalog there" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert not (tmp_path / "home").exists()
