@@ -19,8 +19,7 @@ from archive import pgcatalog
 from tests.conftest import Bureau
 from tests.factories import make_docx
 from tests.pg_server import PgServer
-
-NOTICE = ["--kind", "notice", "--dept", "BGS", "--retention", "D30", "--date", "2026-03-04"]
+from tests.postgres.filed import NOTICE, two_items
 
 
 @pytest.fixture
@@ -32,16 +31,7 @@ def embedded(pristine_home: Path, tmp_path: Path) -> Bureau:
 
 def fill(bureau: Bureau, folder: Path) -> list[dict]:
     """Two items (one encrypted), a hold and a second user: a bit of every table."""
-    filed = [
-        bureau.json("file", make_docx(folder / "a.docx", "text a", "Alpha"), *NOTICE),
-        bureau.json(
-            "file",
-            make_docx(folder / "b.docx", "text b", "Bravo"),
-            *NOTICE,
-            "--classification",
-            "secret",
-        ),
-    ]
+    filed = two_items(bureau, folder)
     bureau.ok("retention", "hold", filed[0]["id"], "--reason", "audit of 2026")
     bureau.ok(
         "users", "add", "li", "--role", "secretary", "--clearance", "internal", "--dept", "BGS"

@@ -13,13 +13,6 @@ from tests.test_retrieval import *  # noqa: F403
 from tests.test_sign_in import *  # noqa: F403
 
 READ_CATALOG_SQLITE = [
-    "test_an_edited_audit_entry_is_detected",
-    "test_removing_the_newest_audit_entries_is_detected",
-    "test_removing_an_entry_in_the_middle_is_detected",
-    "test_reordering_audit_entries_is_detected",
-    "test_a_catalog_row_changed_behind_the_programs_back_is_detected",
-    "test_a_catalog_row_deleted_behind_the_programs_back_is_detected",
-    "test_an_item_inserted_without_an_audit_entry_is_detected",
     "test_nothing_readable_of_classified_items_is_left_on_disk_after_every_command",
     "test_a_changed_wrapped_data_key_fails_get",
     "test_a_ciphertext_moved_to_another_item_is_refused",

@@ -10,26 +10,11 @@ from pathlib import Path
 
 from archive import catalog, catalogcopy, pgcatalog
 from tests.conftest import Bureau
-from tests.factories import make_docx
-
-NOTICE = ["--kind", "notice", "--dept", "BGS", "--retention", "D30", "--date", "2026-03-04"]
-
-
-def filed(bureau: Bureau, folder: Path) -> list[dict]:
-    return [
-        bureau.json("file", make_docx(folder / "a.docx", "text a", "Alpha"), *NOTICE),
-        bureau.json(
-            "file",
-            make_docx(folder / "b.docx", "text b", "Bravo"),
-            *NOTICE,
-            "--classification",
-            "secret",
-        ),
-    ]
+from tests.postgres.filed import two_items
 
 
 def test_a_backup_verifies_and_restores_as_an_embedded_home(pg_bureau: Bureau, tmp_path: Path):
-    items = filed(pg_bureau, tmp_path)
+    items = two_items(pg_bureau, tmp_path)
     pg_bureau.ok("retention", "hold", items[0]["id"], "--reason", "kept for the inquiry")
     report = pg_bureau.json("backup", tmp_path / "backups")
     assert report["items"] == 2
@@ -48,7 +33,7 @@ def test_a_backup_verifies_and_restores_as_an_embedded_home(pg_bureau: Bureau, t
 def test_a_restored_home_moves_into_postgresql_again(
     pg_bureau: Bureau, pg_url: str, tmp_path: Path
 ):
-    filed(pg_bureau, tmp_path)
+    two_items(pg_bureau, tmp_path)
     pg_bureau.ok("backup", tmp_path / "backups")
     restored = Bureau(tmp_path / "restored", tmp_path)
     restored.ok("restore", tmp_path / "backups")
@@ -59,7 +44,7 @@ def test_a_restored_home_moves_into_postgresql_again(
 
 
 def test_the_export_holds_every_table_as_the_catalog_does(pg_bureau: Bureau, tmp_path: Path):
-    filed(pg_bureau, tmp_path)
+    two_items(pg_bureau, tmp_path)
     url = pg_bureau.json("info", "--json")["catalog_location"]
     with (
         closing(pgcatalog.connect(url)) as source,

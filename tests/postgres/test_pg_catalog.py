@@ -19,9 +19,7 @@ from archive.errors import HomeError
 from tests.conftest import Bureau
 from tests.factories import make_docx
 from tests.pg_server import PgServer
-
-NOTICE = ["--kind", "notice", "--dept", "BGS", "--retention", "D30", "--date", "2026-03-04"]
-
+from tests.postgres.filed import NOTICE
 
 # -- translation ----------------------------------------------------------------------------
 

@@ -1,0 +1,25 @@
+"""SQL run on a home's catalog behind the program's back (as an intruder or a damaged disk
+would change it), wherever the home keeps it: its catalog.sqlite, or PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from archive import config
+from archive.backends import EMBEDDED_CATALOG
+
+
+def execute(root: Path, statement: str, *params: object) -> None:
+    """Run one statement on the catalog of the home at `root`, committed at once."""
+    setting = config.load(root / "config.yaml").catalog
+    if setting == EMBEDDED_CATALOG:
+        with closing(sqlite3.connect(root / "catalog.sqlite")) as conn:
+            conn.execute(statement, params)
+            conn.commit()
+        return
+    from archive import pgcatalog
+
+    with closing(pgcatalog.connect(setting)) as conn:
+        conn.execute(statement, params)
