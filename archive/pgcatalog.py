@@ -23,7 +23,8 @@ released only after the previous writer's commit is visible. So counters kept in
 (item and document numbers) are gap-free and never duplicated, the audit chain is appended
 in one order, and audit sequence numbers become visible in increasing order — what
 archive/changes.py, the indexer's change feed, relies on. Readers run in autocommit, each
-statement seeing the latest committed state (READ COMMITTED), like SQLite's readers.
+statement seeing the latest committed state (READ COMMITTED), like SQLite's readers. A
+writer gives up after waiting BUSY_TIMEOUT_MS for the lock, as SQLite's does.
 
 Rows behave like sqlite3.Row: by position, by column name, `keys()`, unpacking. A bool
 parameter is stored as 0/1 (the schema's flags are integers) and an integral NUMERIC (what
@@ -47,6 +48,7 @@ from archive.errors import HomeError
 # One constant for every writer of every archive database: "bureau19" as a 64-bit integer.
 WRITER_LOCK = int.from_bytes(b"bureau19", "big") & 0x7FFF_FFFF_FFFF_FFFF
 CONNECT_TIMEOUT_S = 10
+BUSY_TIMEOUT_MS = 60_000  # how long a writer waits for the lock, as SQLite's busy timeout
 NOTHING = "SELECT 1 WHERE false"
 
 
@@ -163,6 +165,7 @@ def connect(url: str) -> PgCatalog:
             autocommit=True,
             connect_timeout=CONNECT_TIMEOUT_S,
             application_name="bureau",
+            options=f"-c lock_timeout={BUSY_TIMEOUT_MS}",
         )
     except psycopg.Error as exc:
         raise unreachable(url, exc) from exc

@@ -151,3 +151,15 @@ def _wait_until_waiting_for_the_writer_lock(admin, process: subprocess.Popen) ->
             return
         time.sleep(0.05)
     raise AssertionError(f"the copy ended ({process.returncode}) before reaching the lock")
+
+
+@pytest.mark.parametrize("target", ["sqlite", "mysql://bureau@db/bureau"])
+def test_only_a_postgresql_url_is_a_place_to_copy_to(embedded: Bureau, target: str):
+    result = embedded.fails(2, "catalog", "copy", "--to", target)
+    assert "postgresql://" in result.err and len(result.err.strip().splitlines()) == 1
+    assert settings(embedded)["catalog"] == "sqlite"
+
+
+def test_a_home_already_on_postgresql_is_not_copied_again(pg_bureau: Bureau, pg_url: str):
+    result = pg_bureau.fails(2, "catalog", "copy", "--to", pg_url)
+    assert "already in PostgreSQL" in result.err

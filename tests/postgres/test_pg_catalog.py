@@ -106,6 +106,25 @@ def test_a_new_catalog_has_the_same_tables_and_columns_as_sqlites(pg_url: str, t
     assert ours == theirs
 
 
+def test_a_new_catalog_has_the_same_indexes_as_sqlites(pg_url: str, tmp_path: Path):
+    with closing(pgcatalog.create(pg_url)) as conn:
+        ours = {
+            r[0]
+            for r in conn.execute(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+            )
+            if not r[0].endswith(("_pkey", "_key"))  # a PRIMARY KEY's or UNIQUE's own
+        }
+    with closing(catalog.create(tmp_path / "catalog.sqlite")) as embedded:
+        theirs = {
+            r[0]
+            for r in embedded.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            )
+        }
+    assert ours == theirs
+
+
 def test_a_catalog_is_migrated_one_schema_at_a_time_to_the_current_one(pg_url: str):
     conn = pgcatalog.connect(pg_url)
     try:
