@@ -22,6 +22,7 @@ BENCHMARKS = [
     "bench.bench_index",
     "bench.bench_engines",
     "bench.bench_backup",
+    "bench.bench_pgcatalog",
     "bench.bench_startup",
     "bench.bench_web",
     "bench.bench_suite",

@@ -91,8 +91,10 @@ class PgServer:
         return run_as(self.run_as, [str(self.bindir / tool), *args], check=check)
 
 
-def start() -> PgServer:
-    """Initialise a cluster in a new temporary folder and start it; the caller stops it."""
+def start(durable: bool = False) -> PgServer:
+    """Initialise a cluster in a new temporary folder and start it; the caller stops it.
+    The tests' server skips fsync (nothing of it outlives the session); a `durable` one
+    syncs as a production server does (for benchmarks)."""
     bindir = _bindir()
     user = _unprivileged_user()
     folder = Path(tempfile.mkdtemp(prefix="bureau-pg-"))
@@ -124,8 +126,10 @@ def start() -> PgServer:
             str(folder / "server.log"),
             "-o",
             f"-p {server.port} -k {folder / 'socket'} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=100",
+            "-c max_connections=100"
+            + (
+                "" if durable else " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            ),
         )
         _wait_ready(server)
         with closing(server.admin()) as conn:
@@ -140,8 +144,8 @@ def start() -> PgServer:
 
 
 @contextmanager
-def running() -> Iterator[PgServer]:
-    server = start()
+def running(durable: bool = False) -> Iterator[PgServer]:
+    server = start(durable)
     try:
         yield server
     finally:
