@@ -16,10 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from archive.filing import FilingRequest, Source
 from archive.home import DataHome
 from archive.service import Archive
-from bench.bench_filing import _documents
+from bench.bench_filing import _documents, file_each
 from tests import pg_server
 
 COUNT = 200
@@ -34,22 +33,6 @@ def _home(root: Path, catalog_at: str) -> Archive:
     )
 
 
-def _filing(archive: Archive, docs: list[Path]) -> float:
-    start = time.perf_counter()
-    for n, doc in enumerate(docs):
-        archive.file(
-            FilingRequest(
-                documents=[Source(doc)],
-                kind="notice",
-                dept="BGS",
-                title=f"Notice {n}",
-                date="2026-03-04",
-                retention="D30",
-            )
-        )
-    return time.perf_counter() - start
-
-
 def _numbering(archive: Archive) -> float:
     start = time.perf_counter()
     for _ in range(NUMBERS):
@@ -59,7 +42,7 @@ def _numbering(archive: Archive) -> float:
 
 def _round(root: Path, docs: list[Path], catalog_at: str) -> tuple[float, float]:
     with _home(root, catalog_at) as archive:
-        return _filing(archive, docs), _numbering(archive)
+        return file_each(archive, docs), _numbering(archive)
 
 
 def run() -> list[str]:
