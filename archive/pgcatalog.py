@@ -9,7 +9,12 @@ SQLite forms that have none, and nothing else:
   advisory lock, `pg_advisory_xact_lock(WRITER_LOCK)`, held until COMMIT or ROLLBACK; plain
   `BEGIN` (a reader wanting one consistent view) becomes `BEGIN ISOLATION LEVEL REPEATABLE
   READ`, the snapshot SQLite's deferred transaction gives;
-- `PRAGMA ...` (SQLite's storage settings) is a no-op;
+- `PRAGMA ...` (SQLite's storage settings) is a no-op. One of them has no equivalent an
+  application can ask of PostgreSQL: `secure_delete` with `wal_checkpoint(TRUNCATE)` leaves
+  no old bytes of a changed or deleted row (a destroyed data key, a title before it was
+  encrypted) in SQLite's files; in PostgreSQL such a row version stays in its table's pages
+  until VACUUM reuses the space and in the write-ahead log (and any WAL archive or replica)
+  until recycled — the database's operators decide how long;
 - `sqlite_master` becomes the current schema's tables from information_schema;
 - `json_extract(column, '$.key')` becomes `(column::jsonb ->> 'key')`;
 - in `CREATE TABLE` and `ALTER TABLE` (the migrations, which are never edited): INTEGER is

@@ -7,6 +7,7 @@ from tests.test_audit_trail import *  # noqa: F403
 from tests.test_confidential import *  # noqa: F403
 from tests.test_display_names import *  # noqa: F403
 from tests.test_filing import *  # noqa: F403
+from tests.test_index_cli import *  # noqa: F403
 from tests.test_numbers import *  # noqa: F403
 from tests.test_retention import *  # noqa: F403
 from tests.test_retrieval import *  # noqa: F403

@@ -291,3 +291,19 @@ def test_a_role_that_may_not_create_tables_gets_a_one_line_error(
     assert "cannot make the catalog there" in result.err
     assert len(result.err.strip().splitlines()) == 1
     assert not (tmp_path / "home").exists()
+
+
+def test_the_change_feed_finds_an_inbox_claims_filing_by_its_origin(pg_url: str):
+    from archive import changes
+
+    with closing(pgcatalog.create(pg_url)) as conn:
+        conn.execute(
+            "INSERT INTO audit (seq, at, actor, action, item_id, detail, prev_hash, hash) "
+            "VALUES (1, 'now', 'watch', 'file', 'item-1', ?, '', '')",
+            ('{"origin": "inbox/claim-7", "n": 1}',),
+        )
+        assert changes.filed_with_origin(conn, "inbox/claim-7") == "item-1"
+        assert changes.filed_with_origins(conn, ["inbox/claim-7", "x"]) == {
+            "inbox/claim-7": "item-1"
+        }
+        assert changes.since(conn, 0).item_ids == ["item-1"]
