@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -130,19 +131,26 @@ class PgCatalog:
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> psycopg.Cursor:
         cursor = self.pg.cursor()
         statement = translate(sql)
-        try:
+        with self._reaching():
             cursor.execute(statement, None if statement in _WHOLE else params)
-        except psycopg.OperationalError as exc:
-            raise self._unreachable(exc) from exc
         return cursor
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> psycopg.Cursor:
         cursor = self.pg.cursor()
-        try:
+        with self._reaching():
             cursor.executemany(translate(sql), list(rows))
-        except psycopg.OperationalError as exc:
-            raise self._unreachable(exc) from exc
         return cursor
+
+    @contextmanager
+    def _reaching(self) -> Iterator[None]:
+        """A connection lost on the way (the server stopped, the network failed) as the
+        one-line HomeError; any other database error as it is."""
+        try:
+            yield
+        except psycopg.OperationalError as exc:
+            if self.pg.broken or self.pg.closed:
+                raise unreachable(self.url, exc) from exc
+            raise
 
     @property
     def in_transaction(self) -> bool:
@@ -154,11 +162,6 @@ class PgCatalog:
 
     def close(self) -> None:
         self.pg.close()
-
-    def _unreachable(self, exc: psycopg.OperationalError) -> Exception:
-        if self.pg.broken or self.pg.closed:
-            return unreachable(self.url, exc)
-        return exc
 
 
 def connect(url: str) -> PgCatalog:

@@ -307,3 +307,14 @@ def test_the_change_feed_finds_an_inbox_claims_filing_by_its_origin(pg_url: str)
             "inbox/claim-7": "item-1"
         }
         assert changes.since(conn, 0).item_ids == ["item-1"]
+
+
+def test_a_connection_lost_midway_is_the_one_line_catalog_error(pg_url: str, pg_server: PgServer):
+    conn = pgcatalog.create(pg_url)
+    try:
+        with closing(pg_server.admin(pg_url.rsplit("/", 1)[1])) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (conn.pg.info.backend_pid,))
+        with pytest.raises(HomeError, match=r"^cannot reach the catalog at postgresql://"):
+            conn.execute("SELECT COUNT(*) FROM items")
+    finally:
+        conn.close()
