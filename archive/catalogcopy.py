@@ -20,6 +20,7 @@ import os
 import re
 import sqlite3
 import stat
+from contextlib import closing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -56,10 +57,16 @@ def summary(conn: Any, table: str) -> TableSum:
     order = ", ".join(f"{n} NULLS FIRST" for n in range(1, width + 1))
     digest = hashlib.sha256()
     rows = 0
-    for row in conn.execute(f"SELECT * FROM {table} ORDER BY {order}"):
-        digest.update(_canonical(row))
-        rows += 1
+    with closing(_read(conn, f"SELECT * FROM {table} ORDER BY {order}")) as found:
+        for row in found:
+            digest.update(_canonical(row))
+            rows += 1
     return TableSum(table, rows, digest.hexdigest())
+
+
+def _read(conn: Any, sql: str) -> Any:
+    """The rows of `sql`, read as they are used: PostgreSQL's a batch at a time."""
+    return conn.stream(sql) if isinstance(conn, pgcatalog.PgCatalog) else conn.execute(sql)
 
 
 def move_to_postgresql(archive: OpenArchive, url: str) -> list[TableSum]:
@@ -136,11 +143,12 @@ def _copy_rows(source: Any, target: pgcatalog.PgCatalog, table: str) -> None:
 
 
 def _insert_sqlite(source: pgcatalog.PgCatalog, target: sqlite3.Connection, table: str) -> None:
-    rows = source.execute(f"SELECT * FROM {table}")
-    names = [c.name for c in rows.description or ()]
-    insert = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    while batch := rows.fetchmany(BATCH):
-        target.executemany(insert, [tuple(r) for r in batch])
+    with closing(source.stream(f"SELECT * FROM {table}")) as rows:
+        names = [c.name for c in rows.description or ()]
+        marks = ", ".join("?" * len(names))
+        insert = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})"
+        while batch := rows.fetchmany(BATCH):
+            target.executemany(insert, [tuple(r) for r in batch])
 
 
 def _require_same(source: Any, target: Any) -> list[TableSum]:

@@ -56,6 +56,7 @@ WRITER_LOCK = int.from_bytes(b"bureau19", "big") & 0x7FFF_FFFF_FFFF_FFFF
 CONNECT_TIMEOUT_S = 10
 BUSY_TIMEOUT_MS = 60_000  # how long a writer waits for the lock, as SQLite's busy timeout
 NOTHING = "SELECT 1 WHERE false"
+STREAM_BATCH = 5000
 
 
 class Row:
@@ -139,6 +140,17 @@ class PgCatalog:
         cursor = self.pg.cursor()
         with self._reaching():
             cursor.executemany(translate(sql), list(rows))
+        return cursor
+
+    def stream(self, sql: str) -> psycopg.ServerCursor:
+        """The rows of a large query read a batch at a time (a server-side cursor; outside
+        a transaction one that outlives its statement's own)."""
+        cursor = self.pg.cursor(
+            name=f"stream_{id(self)}", scrollable=False, withhold=not self.in_transaction
+        )
+        cursor.itersize = STREAM_BATCH
+        with self._reaching():
+            cursor.execute(translate(sql), ())
         return cursor
 
     @contextmanager
