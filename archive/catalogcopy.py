@@ -24,6 +24,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import psycopg
+
 from archive import audit, catalog, config, pgcatalog
 from archive.backends import EMBEDDED_CATALOG, catalog_setting
 from archive.errors import BadInput, IntegrityError
@@ -137,9 +139,14 @@ def _copy_into_postgresql(source: Any, url: str, key: bytes) -> list[TableSum]:
 def _copy_rows(source: Any, target: pgcatalog.PgCatalog, table: str) -> None:
     rows = source.execute(f"SELECT * FROM {table} ORDER BY rowid")
     columns = ", ".join(c[0] for c in rows.description)
-    with target.pg.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(tuple(row))
+    try:
+        with target.pg.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(tuple(row))
+    except psycopg.DataError as exc:  # text with NUL, which PostgreSQL's text cannot hold
+        raise BadInput(
+            f"table {table} holds a value PostgreSQL cannot store ({exc}): nothing was moved"
+        ) from exc
 
 
 def _insert_sqlite(source: pgcatalog.PgCatalog, target: sqlite3.Connection, table: str) -> None:

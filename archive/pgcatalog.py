@@ -49,7 +49,7 @@ from typing import Any
 import psycopg
 from psycopg.adapt import Dumper, Loader
 
-from archive.errors import HomeError
+from archive.errors import BadInput, HomeError
 
 # One constant for every writer of every archive database: "bureau19" as a 64-bit integer.
 WRITER_LOCK = int.from_bytes(b"bureau19", "big") & 0x7FFF_FFFF_FFFF_FFFF
@@ -132,14 +132,18 @@ class PgCatalog:
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> psycopg.Cursor:
         cursor = self.pg.cursor()
         statement = translate(sql)
+        _refuse_nul(params.values() if isinstance(params, dict) else params)
         with self._reaching():
             cursor.execute(statement, None if statement in _WHOLE else params)
         return cursor
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> psycopg.Cursor:
         cursor = self.pg.cursor()
+        rows = list(rows)
+        for row in rows:
+            _refuse_nul(row)
         with self._reaching():
-            cursor.executemany(translate(sql), list(rows))
+            cursor.executemany(translate(sql), rows)
         return cursor
 
     def stream(self, sql: str) -> psycopg.ServerCursor:
@@ -174,6 +178,13 @@ class PgCatalog:
 
     def close(self) -> None:
         self.pg.close()
+
+
+def _refuse_nul(values: Iterable[Any]) -> None:
+    """BadInput for text holding a NUL character: SQLite keeps it, PostgreSQL's text cannot
+    (so it names nothing there, and cannot be stored)."""
+    if any(isinstance(v, str) and "\x00" in v for v in values):
+        raise BadInput("text with a NUL character (\\0) cannot be stored or looked up")
 
 
 def connect(url: str) -> PgCatalog:

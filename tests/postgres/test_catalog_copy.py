@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from archive import pgcatalog
+from tests import catalog_sql
 from tests.conftest import Bureau
 from tests.factories import make_docx
 from tests.pg_server import PgServer
@@ -163,3 +164,17 @@ def test_only_a_postgresql_url_is_a_place_to_copy_to(embedded: Bureau, target: s
 def test_a_home_already_on_postgresql_is_not_copied_again(pg_bureau: Bureau, pg_url: str):
     result = pg_bureau.fails(2, "catalog", "copy", "--to", pg_url)
     assert "already in PostgreSQL" in result.err
+
+
+def test_a_catalog_holding_text_postgresql_cannot_store_is_not_moved(
+    embedded: Bureau, pg_url: str, tmp_path: Path
+):
+    fill(embedded, tmp_path)
+    catalog_sql.execute(
+        embedded.root, "UPDATE users SET display_name = ? WHERE name = 'li'", "a\x00b"
+    )
+    result = embedded.fails(2, "catalog", "copy", "--to", pg_url)
+    assert "table users holds a value PostgreSQL cannot store" in result.err
+    assert settings(embedded)["catalog"] == "sqlite"
+    with closing(pgcatalog.connect(pg_url)) as conn:
+        assert conn.tables() == []

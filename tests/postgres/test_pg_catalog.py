@@ -318,3 +318,8 @@ def test_a_connection_lost_midway_is_the_one_line_catalog_error(pg_url: str, pg_
             conn.execute("SELECT COUNT(*) FROM items")
     finally:
         conn.close()
+
+
+def test_text_with_a_nul_character_is_bad_input_as_it_names_nothing_there(pg_bureau: Bureau):
+    result = pg_bureau.fails(2, "show", "item\x00one")
+    assert "NUL" in result.err and len(result.err.strip().splitlines()) == 1
