@@ -275,7 +275,10 @@ def entries(
     """Entries in order, optionally those of one item, optionally only the newest `limit`."""
     where, params = ("WHERE item_id = ?", [item_id]) if item_id else ("", [])
     if limit is not None:
-        sql = f"SELECT * FROM (SELECT * FROM audit {where} ORDER BY seq DESC LIMIT ?) ORDER BY seq"
+        sql = (
+            f"SELECT * FROM (SELECT * FROM audit {where} ORDER BY seq DESC LIMIT ?) AS newest "
+            "ORDER BY seq"
+        )
         params.append(limit)
     else:
         sql = f"SELECT * FROM audit {where} ORDER BY seq"

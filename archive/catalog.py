@@ -47,7 +47,9 @@ def connect(path: Path) -> Catalog:
 
 @contextmanager
 def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """A write transaction holding the lock from its first statement; rolled back on error."""
+    """A write transaction holding the lock from its first statement; rolled back on error.
+    On PostgreSQL the same statement takes the one global writer lock (archive/pgcatalog.py),
+    so writers are serialized across processes and servers as SQLite serializes them."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn

@@ -1,8 +1,9 @@
 """The change feed: which items changed since a position in the audit trail.
 
 Every change to an item is an audit entry written in the same transaction as the change,
-and audit sequence numbers are assigned under the catalog's write lock, so they become
-visible in increasing order. A reader that remembers the last sequence number it handled
+and audit sequence numbers are assigned under the catalog's write lock (on PostgreSQL the
+one advisory writer lock every process and server takes, archive/pgcatalog.py), so they
+become visible in increasing order. A reader that remembers the last sequence number it handled
 (the indexer does) therefore misses nothing and can resume after a crash.
 """
 

@@ -553,11 +553,12 @@ def _existing(
 ) -> sqlite3.Row | None:
     """The first item any of whose renditions has the same bytes as one of `renditions`,
     other than `exclude` (a new version may keep a rendition of the item it supersedes)."""
+    other = "AND id <> ? " if exclude is not None else ""
     return conn.execute(
         f"SELECT {items.ITEM_COLUMNS} FROM items WHERE id IN (SELECT item_id FROM files "
-        f"WHERE role = 'document' AND sha256 IN ({_marks(len(renditions))})) "
-        "AND id IS NOT ? ORDER BY rowid LIMIT 1",
-        [*renditions, exclude],
+        f"WHERE role = 'document' AND sha256 IN ({_marks(len(renditions))})) {other}"
+        "ORDER BY (SELECT MIN(seq) FROM audit WHERE audit.item_id = items.id), id LIMIT 1",
+        [*renditions] + ([exclude] if exclude is not None else []),
     ).fetchone()
 
 

@@ -24,6 +24,7 @@ BENCHMARKS = [
     "bench.bench_recall",
     "bench.bench_backup",
     "bench.bench_stores",
+    "bench.bench_pgcatalog",
     "bench.bench_startup",
     "bench.bench_web",
     "bench.bench_suite",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 
 import pytest
 
+from tests import catalog_sql
 from tests.conftest import Bureau
 from tests.factories import make_docx
 
@@ -22,10 +22,7 @@ def three(bureau: Bureau, tmp_path):
 
 
 def sql(bureau: Bureau, statement: str, *params) -> None:
-    conn = sqlite3.connect(bureau.root / "catalog.sqlite")
-    conn.execute(statement, params)
-    conn.commit()
-    conn.close()
+    catalog_sql.execute(bureau.root, statement, *params)
 
 
 def problems(bureau: Bureau) -> list[dict]:

@@ -24,6 +24,7 @@ import yaml
 
 from archive import catalog, home
 from archive.service import Archive
+from tests import catalog_sql
 from tests.conftest import Bureau, Result
 from tests.factories import make_docx, make_pdf
 
@@ -72,19 +73,11 @@ def fill(command: tuple, ref: str) -> list:
 
 
 def catalog_rows(bureau: Bureau, sql: str, params: Iterable = ()) -> list[tuple]:
-    conn = sqlite3.connect(bureau.root / "catalog.sqlite")
-    try:
-        return conn.execute(sql, tuple(params)).fetchall()
-    finally:
-        conn.close()
+    return catalog_sql.rows(bureau.root, sql, *params)
 
 
 def catalog_exec(bureau: Bureau, sql: str, params: Iterable = ()) -> None:
-    conn = sqlite3.connect(bureau.root / "catalog.sqlite", isolation_level=None)
-    try:
-        conn.execute(sql, tuple(params))
-    finally:
-        conn.close()
+    catalog_sql.execute(bureau.root, sql, *params)
 
 
 def blob_path(bureau: Bureau, sha: str) -> Path:

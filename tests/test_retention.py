@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import tarfile
 import time
@@ -31,6 +30,7 @@ from archive import home
 from archive.filing import FilingRequest, Source
 from archive.service import Archive
 from bureau.services.disposal import execute as execute_in_process
+from tests import catalog_sql
 from tests.conftest import PASSPHRASE, PASSWORD, Bureau
 from tests.factories import make_docx
 from tests.test_confidential import blob_path, catalog_exec, catalog_rows
@@ -644,11 +644,7 @@ def test_audit_verify_tells_a_disposed_item_from_a_missing_or_falsely_disposed_o
 
 def read_catalog(bureau: Bureau, sql: str, params: tuple = ()) -> list[tuple]:
     """A read-only look at the catalog while another process writes it."""
-    conn = sqlite3.connect(f"file:{bureau.root / 'catalog.sqlite'}?mode=ro", uri=True, timeout=5)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+    return catalog_sql.rows(bureau.root, sql, *params)
 
 
 def test_an_interrupted_execution_run_again_disposes_of_every_item_exactly_once(

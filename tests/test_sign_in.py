@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import pty
 import select
-import sqlite3
 import sys
 import time
 
 import pytest
 
+from tests import catalog_sql
 from tests.conftest import PASSWORD, Bureau, in_process
 
 
@@ -112,9 +112,9 @@ def test_a_weak_new_password_is_refused(bureau: Bureau, password: str):
 
 
 def test_passwords_are_stored_as_argon2id_hashes_never_as_given(bureau: Bureau):
-    conn = sqlite3.connect(bureau.root / "catalog.sqlite")
-    (stored,) = conn.execute("SELECT password_hash FROM users WHERE name = 'tester'").fetchone()
-    conn.close()
+    [(stored,)] = catalog_sql.rows(
+        bureau.root, "SELECT password_hash FROM users WHERE name = 'tester'"
+    )
     assert stored.startswith("$argon2id$v=19$m=1024,t=1,p=1$")
     assert PASSWORD not in stored
     assert "password" not in str(bureau.json("users", "list"))
@@ -125,9 +125,9 @@ def test_a_hash_of_a_lower_cost_is_replaced_at_the_next_sign_in(bureau: Bureau):
     text = config.read_text(encoding="utf-8").replace("memory_kib: 1024", "memory_kib: 2048")
     config.write_text(text, encoding="utf-8")
     bureau.ok("list")
-    conn = sqlite3.connect(bureau.root / "catalog.sqlite")
-    (stored,) = conn.execute("SELECT password_hash FROM users WHERE name = 'tester'").fetchone()
-    conn.close()
+    [(stored,)] = catalog_sql.rows(
+        bureau.root, "SELECT password_hash FROM users WHERE name = 'tester'"
+    )
     assert stored.startswith("$argon2id$v=19$m=2048,t=1,p=1$")
     assert bureau.json("audit", "log")[-2]["action"] == "password_rehash"
     bureau.ok("audit", "verify")
@@ -139,16 +139,15 @@ def test_a_hash_replaced_in_the_catalog_is_refused_as_tampering(bureau: Bureau):
     from argon2 import PasswordHasher
 
     forged = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash("mine now")
-    conn = sqlite3.connect(bureau.root / "catalog.sqlite")
-    conn.execute("UPDATE users SET password_hash = ? WHERE name = 'tester'", (forged,))
-    conn.commit()
-    conn.close()
+    catalog_sql.execute(
+        bureau.root, "UPDATE users SET password_hash = ? WHERE name = 'tester'", forged
+    )
     mine = {"BUREAU_PASSWORD": "mine now"}
     result = bureau.fails(
         1, "users", "add", "evil", "--role", "admin", "--clearance", "top-secret", env=mine
     )
     assert "changed outside the program" in result.err
-    names = sqlite3.connect(bureau.root / "catalog.sqlite").execute("SELECT name FROM users")
+    names = catalog_sql.rows(bureau.root, "SELECT name FROM users")
     assert "evil" not in {n for (n,) in names}
 
 

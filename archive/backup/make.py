@@ -1,6 +1,7 @@
 """Taking a backup of a data home in use: a folder snapshot (incremental) or a single tar.
 
-The catalog is copied with SQLite's online backup API while the keys lock is held, so the
+The catalog is copied with SQLite's online backup API (a catalog in PostgreSQL: exported at
+one snapshot into a SQLite file of the same form) while the keys lock is held, so the
 catalog and the master key ring are of one moment even if a key rotation is about to
 start; documents filed after that moment are simply not in this snapshot. The stored
 files the copy references are then copied, each checked against its SHA-256 on the way.
@@ -337,7 +338,7 @@ def _capture(home: DataHome, conn: sqlite3.Connection, folder: Path) -> _Capture
         files = [_staged_copy(folder, relative, source) for relative, source in _home_files(home)]
         copy = sqlite3.connect(catalog, isolation_level=None)
         try:
-            conn.backup(copy)
+            _copy_catalog(conn, copy)
         except BaseException:
             copy.close()
             raise
@@ -363,6 +364,17 @@ def _capture(home: DataHome, conn: sqlite3.Connection, folder: Path) -> _Capture
     capture.entries.append(_staged_entry(folder, CATALOG))
     capture.entries.extend(files)
     return capture
+
+
+def _copy_catalog(conn: sqlite3.Connection, copy: sqlite3.Connection) -> None:
+    """The catalog as of this moment into the empty SQLite database `copy`: SQLite's online
+    backup, or a PostgreSQL catalog exported at one snapshot in the same format."""
+    if isinstance(conn, sqlite3.Connection):
+        conn.backup(copy)
+        return
+    from archive import catalogcopy
+
+    catalogcopy.export_to_sqlite(conn, copy)
 
 
 def _staged_copy(folder: Path, relative: str, source: Path) -> Entry:

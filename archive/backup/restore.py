@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import access, atomic, audit, catalog, config, keyfiles
-from archive.backends import LOCAL_STORE
+from archive.backends import EMBEDDED_CATALOG, LOCAL_STORE
 from archive.backup.check import manifest_disagreements
 from archive.backup.manifest import (
     CATALOG,
@@ -155,7 +155,7 @@ def _assemble(
         for entry in entries:
             if entry.path != CATALOG and entry.path not in gone:
                 _restore_file(snapshot, entry, staging)
-        _keep_files_inside(staging / CONFIG)
+        _embed_backends(staging / CONFIG)
         conn.execute("PRAGMA journal_mode = WAL")
         authorize(_restorer(conn, actor))
         with catalog.write(conn):
@@ -198,14 +198,16 @@ def _restore_file(snapshot: Snapshot, entry: Entry, staging: Path) -> None:
     os.chmod(target, 0o444 if is_store_path(entry.path) else entry.mode)
 
 
-def _keep_files_inside(config_path: Path) -> None:
-    """The restored home keeps its files in its own store/ folder, where the backup put them,
-    whatever the backed-up home used (an S3 bucket, say): a restore never writes to a
-    bucket another home may be using."""
+def _embed_backends(config_path: Path) -> None:
+    """A restored home keeps its catalog in its own catalog.sqlite and its files in its own
+    store/ folder, where the backup put them, whatever the backed-up home used: a restore
+    never writes to a database or bucket another home may be using (`bureau catalog copy`
+    moves the catalog into PostgreSQL again)."""
     data = config.read_mapping(config_path)
-    if data.get("store", LOCAL_STORE) != LOCAL_STORE:
+    embedded = {**data, "catalog": EMBEDDED_CATALOG, "store": LOCAL_STORE}
+    if embedded != data:
         mode = stat.S_IMODE(config_path.stat().st_mode)
-        config.write(config_path, {**data, "store": LOCAL_STORE})
+        config.write(config_path, embedded)
         os.chmod(config_path, mode)
 
 

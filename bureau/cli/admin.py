@@ -44,6 +44,23 @@ def register_home(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_info)
 
+    catalogs = commands.add_parser("catalog", help="where the catalog lives (admin)")
+    catalog_commands = catalogs.add_subparsers(dest="catalog_command", metavar="COMMAND")
+    catalog_commands.required = True
+    p = catalog_commands.add_parser(
+        "copy",
+        help="move the catalog into an empty PostgreSQL database, verified, and use it "
+        "from now on (catalog.sqlite is kept, read-only)",
+    )
+    p.add_argument(
+        "--to",
+        metavar="URL",
+        required=True,
+        help="postgresql://USER@HOST:PORT/DB (password from $PGPASSWORD or ~/.pgpass)",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_catalog_copy)
+
     p = commands.add_parser("upgrade", help="bring an older data home up to date")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_upgrade)
@@ -142,6 +159,21 @@ def cmd_info(args: argparse.Namespace) -> int:
         f"schema {data['schema_version']}\n"
         f"files:    {data['store']} ({data['store_location']})\n"
         f"index:    {data['index']}",
+    )
+    return 0
+
+
+def cmd_catalog_copy(args: argparse.Namespace) -> int:
+    from bureau.services import homes
+
+    with open_home(args) as archive:
+        moved = homes.move_catalog(archive, args.to)
+    emit(
+        args,
+        moved,
+        f"copied {moved['rows']} rows in {len(moved['tables'])} tables to {moved['to']}, "
+        f"verified; this home's catalog is now there ({moved['kept']} is kept, read-only, "
+        "until removed by hand)",
     )
     return 0
 

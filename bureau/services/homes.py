@@ -87,6 +87,23 @@ def info(archive: Archive) -> dict[str, Any]:
     }
 
 
+def move_catalog(archive: Archive, url: str) -> dict[str, Any]:
+    """Move the home's catalog from its SQLite file into the empty PostgreSQL database at
+    `url`, verified, and switch the home to it (administrators only). The SQLite file is
+    kept, read-only, until removed by hand."""
+    archive.require("users", "move the catalog")
+    from archive import catalogcopy  # psycopg loads only for PostgreSQL
+
+    sums = catalogcopy.move_to_postgresql(archive, url)
+    return {
+        "catalog": "postgresql",
+        "to": url,
+        "tables": {s.table: s.rows for s in sums},
+        "rows": sum(s.rows for s in sums),
+        "kept": str(archive.home.catalog_path),
+    }
+
+
 def upgrade(archive: Archive) -> dict[str, Any]:
     """Bring a home made by an older release up to date: its master key, an authenticated
     audit trail, and a seal for every department. Its search index's engine is reported,
