@@ -215,6 +215,6 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX web_sessions_user ON web_sessions(user_name)",
         "CREATE INDEX web_sessions_seen ON web_sessions(seen)",
         "CREATE TABLE signin_failures (key TEXT NOT NULL, at INTEGER NOT NULL)",
-        "CREATE INDEX signin_failures_by_key ON signin_failures(key, at)",
+        "CREATE INDEX signin_failures_recent ON signin_failures(key, at)",
     ],
 ]
