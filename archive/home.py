@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,10 @@ from archive.errors import HomeError
 
 DEFAULT_HOME = "bureau-home"
 FOLDERS = ("store", "inbox", "index", "keys", "logs", "templates")
+# Each server's own, never copied to another server: made again when missing, so that a
+# second server on a shared catalog and store can start from a copy of the configuration,
+# keys and templates alone.
+SERVER_FOLDERS = ("inbox", "index", "logs")
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,14 @@ def _check_store(setting: str, local_root: Path) -> None:
         opened.check()
     finally:
         opened.close()
+
+
+def ensure_server_folders(home: DataHome) -> None:
+    """Make the server's own folders that are missing (a new copy of the home on a second
+    server); one that cannot be made is left for the command that needs it to report."""
+    for name in SERVER_FOLDERS:
+        with suppress(OSError):
+            home.folder(name).mkdir(mode=0o750)
 
 
 def require(home: DataHome) -> None:

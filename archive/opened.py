@@ -114,6 +114,7 @@ class OpenArchive:
     ) -> Self:
         """Open an existing home, bringing an older catalog up to date on first use."""
         home.require(data_home)
+        home.ensure_server_folders(data_home)
         settings = config.load(data_home.config_path)
         try:
             conn = catalog.open_setting(settings.catalog, data_home.catalog_path)
