@@ -17,12 +17,14 @@ import pytest
 import yaml
 
 from tests.conftest import CHEAP_HASHING, Bureau
+from tests.pg_server import ROLE_PASSWORD, PgServer
+from tests.pg_server import pg_server as pg_server  # noqa: F401 - the fixture, for PostgreSQL
 from tests.s3_server import SeaweedS3, s3_server  # noqa: F401 - the fixture, for these tests
 
-# The PostgreSQL catalog joins this list when it is merged. A copy of a pristine home shares
-# a PostgreSQL catalog (it is not in the folder), so on PostgreSQL `s3_bureau` must make each
-# test's home with `init` into a database of the test's own instead of copying one.
-CATALOGS = ["sqlite"]
+# A copy of a pristine home shares a PostgreSQL catalog (it is not in the folder), so on
+# PostgreSQL each test's copy gets a copy of the pristine database too (CREATE DATABASE …
+# TEMPLATE, tests/pg_server.py), named in its config.yaml.
+CATALOGS = ["sqlite", "postgresql"]
 
 
 class S3Bureau(Bureau):
@@ -48,7 +50,8 @@ class S3Bureau(Bureau):
         return S3Bureau(self.root, self.cwd, self.server, self.bucket, self.prefix, False)
 
     def env(self, **overrides: str | None) -> dict[str, str]:
-        return super().env(**{**self.server.env(), **overrides})
+        backends = {**self.server.env(), "PGPASSWORD": ROLE_PASSWORD}
+        return super().env(**{**backends, **overrides})
 
     @property
     def url(self) -> str:
@@ -86,32 +89,45 @@ def pristine_s3_home(
     tmp_path_factory: pytest.TempPathFactory,
     s3_server: SeaweedS3,  # noqa: F811
     s3_bucket: str,
-) -> Path:
+) -> tuple[Path, PgServer | None]:
     """One home made by `bureau init --store s3://...` per catalog and session; each test
-    gets a copy of it, with a prefix of its own (init stores no file)."""
+    gets a copy of it, with a prefix of its own (init stores no file), and on PostgreSQL a
+    copy of its database. Returns the home and the PostgreSQL server (None on SQLite)."""
     root = tmp_path_factory.mktemp("pristine-s3") / "home"
     made = S3Bureau(root, root.parent, s3_server, s3_bucket, "pristine")
-    made.ok("init", "--store", made.url, "--catalog", request.param)
+    database = None
+    catalog_at = request.param
+    if catalog_at == "postgresql":
+        database = request.getfixturevalue("pg_server")
+        catalog_at = database.new_database()
+    made.ok("init", "--store", made.url, "--catalog", catalog_at)
     with (root / "config.yaml").open("a", encoding="utf-8") as config:
         config.write(CHEAP_HASHING)
     made.ok("users", "list")
     assert made.objects() == {}, "init stored a file: a copied home would share it"
-    return root
+    return root, database
 
 
 @pytest.fixture
 def s3_bureau(
-    pristine_s3_home: Path,
+    pristine_s3_home: tuple[Path, PgServer | None],
     tmp_path: Path,
     s3_server: SeaweedS3,  # noqa: F811
     s3_bucket: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[S3Bureau]:
     """The CLI bound to a fresh home whose files are in S3 under a prefix of its own."""
+    pristine, database = pristine_s3_home
     root = tmp_path / "home"
-    shutil.copytree(pristine_s3_home, root, symlinks=True)
+    shutil.copytree(pristine, root, symlinks=True)
     prefix = f"home-{uuid.uuid4().hex[:12]}"
     path = root / "config.yaml"
     settings = yaml.safe_load(path.read_text(encoding="utf-8"))
     settings["store"] = f"s3://{s3_bucket}/{prefix}"
+    if database is not None:
+        settings["catalog"] = database.copy_database(settings["catalog"])
+        monkeypatch.setenv("PGPASSWORD", ROLE_PASSWORD)  # for the tests' in-process reads
     path.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), "utf-8")
     yield S3Bureau(root, tmp_path, s3_server, s3_bucket, prefix)
+    if database is not None:
+        database.drop_database(settings["catalog"])
