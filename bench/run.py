@@ -25,6 +25,7 @@ BENCHMARKS = [
     "bench.bench_backup",
     "bench.bench_stores",
     "bench.bench_pgcatalog",
+    "bench.bench_province",
     "bench.bench_startup",
     "bench.bench_web",
     "bench.bench_suite",
