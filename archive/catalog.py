@@ -110,17 +110,21 @@ def schema_version(conn: sqlite3.Connection) -> int:
 def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> list[int]:
     """Apply the migrations a catalog lacks, each in its own transaction; returns those applied.
 
-    A catalog written by a newer program is refused rather than touched.
+    A catalog written by a newer program is refused rather than touched. A catalog already
+    at `target` (every open but the first after an upgrade) is found so without the writer
+    lock, so that opening a home never waits for, or holds up, the writers of any server.
     """
+    current = schema_version(conn)
+    if current > SCHEMA_VERSION:
+        raise _newer(current)
+    if current >= target:
+        return []
     applied = []
     while True:
         with write(conn):
             current = schema_version(conn)
             if current > SCHEMA_VERSION:
-                raise HomeError(
-                    f"this data home has catalog schema {current}, newer than this program "
-                    f"understands ({SCHEMA_VERSION}): upgrade the program"
-                )
+                raise _newer(current)
             if current >= target:
                 return applied
             for statement in MIGRATIONS[current]:
@@ -131,3 +135,10 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> list[int]
                 (str(current + 1),),
             )
             applied.append(current + 1)
+
+
+def _newer(current: int) -> HomeError:
+    return HomeError(
+        f"this data home has catalog schema {current}, newer than this program "
+        f"understands ({SCHEMA_VERSION}): upgrade the program"
+    )
