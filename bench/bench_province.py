@@ -28,9 +28,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from archive.filing import FilingRequest, Source
 from archive.home import DataHome
 from archive.service import Archive
 from bench.bench_filing import _documents, file_each
+from bench.documents import pdf_bytes
 from bureau.services import finding
 from indexer.request import SearchRequest
 from tests import pg_server
@@ -130,12 +132,8 @@ def _filed_to_searchable(a: Path, b: Path, docs: list[Path]) -> list[float]:
             for n, doc in enumerate(docs[:LATENCY_ITEMS]):
                 word = f"lighthouse{n}keeper"
                 path = doc.with_name(f"latency{n}.pdf")
-                from bench.documents import pdf_bytes
-
                 path.write_bytes(pdf_bytes(f"{word} harbour notice"))
                 start = time.perf_counter()
-                from archive.records import FilingRequest, Source
-
                 on_a.file(
                     FilingRequest(
                         documents=[Source(path)],
