@@ -31,7 +31,7 @@ from indexer.engine import Engine
 REBUILD = "run `bureau index rebuild`"
 # The version of what the index holds for an item (its fields and their analysis), for
 # every engine: an index of another version is refused with a message to rebuild it.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)

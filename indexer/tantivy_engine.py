@@ -1,8 +1,12 @@
 """The tantivy engine: what a new data home's index is.
 
-Text is analysed in Python (indexer/analysis.py) and handed to tantivy already split into
-terms with their character spans (`PreTokenizedString`), so tantivy holds exactly the terms
-the Whoosh engine would: Chinese bigrams, stemmed English, lower-cased exact values. An
+Text is analysed in Python (indexer/analysis.py) and handed to tantivy as its terms joined
+by spaces, which tantivy's whitespace tokenizer splits back into the same terms at the same
+positions; so tantivy holds exactly the terms the Whoosh engine would: Chinese bigrams,
+stemmed English, lower-cased exact values. Handing over one string instead of a token
+object per term (`PreTokenizedString`) writes several times faster. The text as written
+is stored beside, in a field that is stored only. A term with a space inside (NFKC makes
+one of a few Arabic and Greek letters) goes as a pre-tokenized string instead. An
 exact-value field stores its value as written and indexes it lower-cased.
 
 Each batch is one tantivy commit, atomic on disk; tantivy merges segments as they pile up
@@ -16,13 +20,14 @@ from typing import Any
 
 import tantivy
 
-from indexer.analysis import doc_no_key, spelling_words, terms
+from indexer.analysis import doc_no_key, index_terms, terms
 from indexer.engine import Filters, Found, Page
 from indexer.spelling import edit_distance
 from indexer.tantivy_query import compile_query, date_number, date_range
 
 NAME = "tantivy"
 WRITER_HEAP_BYTES = 64_000_000
+BULK_HEAP_BYTES = 256_000_000  # a rebuild's writer: fewer, larger segments to merge
 DAMAGE = (ValueError, OSError, RuntimeError)
 OPEN_DAMAGE = DAMAGE
 
@@ -38,13 +43,17 @@ EXACT = (
     "text",
 )
 BOOLEANS = ("sealed", "encrypted")
+STORED = {name: f"{name}_stored" for name in ANALYSED}  # the text as written, stored only
 
 
 def make_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("id", stored=True, fast=True, tokenizer_name="raw", index_option="basic")
     for name in ANALYSED:
-        builder.add_text_field(name, stored=True, tokenizer_name="raw", index_option="position")
+        builder.add_text_field(name, tokenizer_name="whitespace", index_option="position")
+        builder.add_text_field(
+            STORED[name], stored=True, tokenizer_name="raw", index_option="basic"
+        )
     for name in EXACT:
         builder.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("doc_no_key", tokenizer_name="raw", index_option="basic")
@@ -56,8 +65,10 @@ def make_schema() -> tantivy.Schema:
     builder.add_text_field("text_reason", stored=True, tokenizer_name="raw", index_option="basic")
     # Encrypted items: blind tokens (keyed HMACs) in order, stored so that the index can be
     # rewritten from itself; did-you-mean's words: readable titles' and texts' words.
-    builder.add_text_field("blind", stored=True, tokenizer_name="raw", index_option="position")
-    builder.add_text_field("spell", tokenizer_name="raw", index_option="freq")
+    builder.add_text_field(
+        "blind", stored=True, tokenizer_name="whitespace", index_option="position"
+    )
+    builder.add_text_field("spell", tokenizer_name="whitespace", index_option="freq")
     return builder.build()
 
 
@@ -81,10 +92,15 @@ def document(fields: dict[str, Any]) -> tantivy.Document:
     """The tantivy document of `documents.index_fields` output."""
     doc = tantivy.Document()
     doc.add_text("id", fields["id"])
+    spelling: list[str] = []
     for name in ANALYSED:
         value = fields.get(name)
         if value is not None:
-            doc.add_pre_tokenized_text(name, _analysed(value))
+            stemmed, typed = index_terms(value)
+            _add_terms(doc, name, value, stemmed)
+            doc.add_pre_tokenized_text(STORED[name], _stored_only(value))
+            if name != "doc_no":
+                spelling += typed
     for name in EXACT:
         value = fields.get(name)
         if value is not None:
@@ -99,23 +115,24 @@ def document(fields: dict[str, Any]) -> tantivy.Document:
     doc.add_pre_tokenized_text("text_reason", _stored_only(fields.get("text_reason") or ""))
     blind = fields.get("blind") or ""
     if blind:
-        doc.add_pre_tokenized_text("blind", _blind(blind))
-    spelling = [
-        *spelling_words(fields.get("title") or ""),
-        *spelling_words(fields.get("body") or ""),
-    ]
+        doc.add_text("blind", blind)
     if spelling:
-        doc.add_pre_tokenized_text("spell", _tokens("", [(w, 0, 0) for w in spelling]))
+        _add_terms(doc, "spell", "", spelling)
     return doc
+
+
+def _add_terms(doc: tantivy.Document, name: str, text: str, words: list[str]) -> None:
+    joined = " ".join(words)
+    if len(joined.split()) == len(words):
+        doc.add_text(name, joined)
+    else:  # a term with a space inside
+        spans = terms(text) if text else [(w, 0, 0) for w in words]
+        doc.add_pre_tokenized_text(name, _tokens(text, spans))
 
 
 def _tokens(text: str, spans: list[tuple[str, int, int]]) -> tantivy.PreTokenizedString:
     tokens = [tantivy.Token(term, pos, start, end) for pos, (term, start, end) in enumerate(spans)]
     return tantivy.PreTokenizedString(text, tokens)
-
-
-def _analysed(text: str) -> tantivy.PreTokenizedString:
-    return _tokens(text, terms(text))
 
 
 def _exact(value: str) -> tantivy.PreTokenizedString:
@@ -126,18 +143,14 @@ def _stored_only(text: str) -> tantivy.PreTokenizedString:
     return _tokens(text, [])
 
 
-def _blind(tokens: str) -> tantivy.PreTokenizedString:
-    spans, start = [], 0
-    for token in tokens.split():
-        start = tokens.index(token, start)
-        spans.append((token, start, start + len(token)))
-        start += len(token)
-    return _tokens(tokens, spans)
+_ORIGINAL = {stored: name for name, stored in STORED.items()}
 
 
 def fields_of(stored: tantivy.Document) -> dict[str, Any]:
     """A stored document's fields, one value each, as `documents.index_fields` made them."""
-    return {name: values[0] for name, values in stored.to_dict().items() if values}
+    return {
+        _ORIGINAL.get(name, name): values[0] for name, values in stored.to_dict().items() if values
+    }
 
 
 class TantivyWriter:
