@@ -142,9 +142,21 @@ def spelling_words(text: str) -> list[str]:
     return [t.text for t in _UNSTEMMED(text)]
 
 
-_STEM = stemmer_for_language("en")  # the function `StemFilter(lang="en")` applies
-_STEMMED: dict[str, str] = {}
-_STEMMED_MAX = 200_000  # words kept stemmed: a few tens of MB, then start again
+class _Stems(dict[str, str]):
+    """Each word's stem, made by the function `StemFilter(lang="en")` applies, kept."""
+
+    _stem = staticmethod(stemmer_for_language("en"))
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= 200_000:  # a few tens of MB, then start again
+            self.clear()
+        stem = self[word] = self._stem(word)
+        return stem
+
+
+_STEMS = _Stems()
+_PIECE = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+)")  # the same matches as _TOKEN
+_ASCII_WORD = re.compile(r"[a-z0-9]+")  # _TOKEN's words in ASCII text, once lower-cased
 
 
 def index_terms(text: str) -> tuple[list[str], list[str]]:
@@ -152,12 +164,14 @@ def index_terms(text: str) -> tuple[list[str], list[str]]:
     `spelling_words(text)`, made in one pass at several times their speed (the writing of
     a large index is mostly this analysis). Character spans are not made: an engine's
     postings hold positions only."""
+    if text.isascii():
+        typed = _ASCII_WORD.findall(text.lower())
+        return list(map(_STEMS.__getitem__, typed)), typed
     stemmed: list[str] = []
-    typed: list[str] = []
-    for match in _TOKEN.finditer(text):
-        word = match.group("word")
-        if word is None:
-            run = match.group("cjk").lower()
+    typed = []
+    for run, word in _PIECE.findall(text):
+        if run:
+            run = run.lower()
             pieces = list(map(add, run, run[1:])) if len(run) > 1 else [run]
             stemmed += pieces
             typed += pieces
@@ -165,12 +179,7 @@ def index_terms(text: str) -> tuple[list[str], list[str]]:
         if not word.isascii():
             word = unicodedata.normalize("NFKC", word)
         word = word.lower()
-        stem = _STEMMED.get(word)
-        if stem is None:
-            if len(_STEMMED) >= _STEMMED_MAX:
-                _STEMMED.clear()
-            stem = _STEMMED[word] = _STEM(word)
-        stemmed.append(stem)
+        stemmed.append(_STEMS[word])
         typed.append(word)
     return stemmed, typed
 

@@ -93,14 +93,16 @@ def document(fields: dict[str, Any]) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_text("id", fields["id"])
     spelling: list[str] = []
+    plain = True  # no text but ASCII: no term with a space inside
     for name in ANALYSED:
         value = fields.get(name)
         if value is not None:
             stemmed, typed = index_terms(value)
-            _add_terms(doc, name, value, stemmed)
+            _add_terms(doc, name, value, stemmed, value.isascii())
             doc.add_pre_tokenized_text(STORED[name], _stored_only(value))
             if name != "doc_no":
                 spelling += typed
+                plain = plain and value.isascii()
     for name in EXACT:
         value = fields.get(name)
         if value is not None:
@@ -117,13 +119,13 @@ def document(fields: dict[str, Any]) -> tantivy.Document:
     if blind:
         doc.add_text("blind", blind)
     if spelling:
-        _add_terms(doc, "spell", "", spelling)
+        _add_terms(doc, "spell", "", spelling, plain)
     return doc
 
 
-def _add_terms(doc: tantivy.Document, name: str, text: str, words: list[str]) -> None:
+def _add_terms(doc: tantivy.Document, name: str, text: str, words: list[str], plain: bool) -> None:
     joined = " ".join(words)
-    if len(joined.split()) == len(words):
+    if plain or len(joined.split()) == len(words):
         doc.add_text(name, joined)
     else:  # a term with a space inside
         spans = terms(text) if text else [(w, 0, 0) for w in words]
@@ -154,9 +156,10 @@ def fields_of(stored: tantivy.Document) -> dict[str, Any]:
 
 
 class TantivyWriter:
-    def __init__(self, index: tantivy.Index) -> None:
+    def __init__(self, index: tantivy.Index, bulk: bool) -> None:
         self._index = index
-        self._writer = index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
+        heap = BULK_HEAP_BYTES if bulk else WRITER_HEAP_BYTES
+        self._writer = index.writer(heap_size=heap, num_threads=1)
 
     def add(self, fields: dict[str, Any]) -> None:
         self._writer.add_document(document(fields))
@@ -215,9 +218,9 @@ class TantivyEngine:
     def close(self) -> None:
         self._searcher = None
 
-    def writer(self) -> TantivyWriter:
+    def writer(self, bulk: bool = False) -> TantivyWriter:
         self._searcher = None  # the next search sees what this writer commits
-        return TantivyWriter(self.index)
+        return TantivyWriter(self.index, bulk)
 
     def _filter(self, filters: Filters) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         """Clauses restricting a search to `filters` without changing its scores."""

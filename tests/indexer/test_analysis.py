@@ -240,3 +240,10 @@ def test_the_fast_writing_analysis_makes_exactly_the_analyzers_terms(text: str):
     """The writing path's one-pass analysis is the analyzer's, term for term: a document
     written with it is found by every query the analyzer makes."""
     assert index_terms(text) == (words(text), spelling_words(text))
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+@example("Inspections, INSPECTING_inspected 2026 No.12 canteen's")
+def test_the_fast_analysis_of_ascii_text_makes_exactly_the_analyzers_terms(text: str):
+    assert index_terms(text) == (words(text), spelling_words(text))
