@@ -40,7 +40,7 @@ import tantivy
 from archive import items
 from archive.home import DataHome
 from archive.service import Archive
-from bench.bench_engines import bare_search, measure_search, queries
+from bench.bench_engines import measure_search, queries
 from bench.bench_index import ACTOR, Corpus, search_fields
 from indexer.generations import IndexDir
 from indexer.sync import TEXTS

@@ -21,6 +21,7 @@ BENCHMARKS = [
     "bench.bench_analyzers",
     "bench.bench_index",
     "bench.bench_engines",
+    "bench.bench_scale",
     "bench.bench_backup",
     "bench.bench_startup",
     "bench.bench_web",

@@ -125,7 +125,7 @@ def document(fields: dict[str, Any]) -> tantivy.Document:
 
 def _add_terms(doc: tantivy.Document, name: str, text: str, words: list[str], plain: bool) -> None:
     joined = " ".join(words)
-    if plain or len(joined.split()) == len(words):
+    if plain or joined.split() == words:
         doc.add_text(name, joined)
     else:  # a term with a space inside
         spans = terms(text) if text else [(w, 0, 0) for w in words]
