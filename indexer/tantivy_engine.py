@@ -22,6 +22,7 @@ import tantivy
 
 from indexer.analysis import doc_no_key, index_terms, terms
 from indexer.engine import Filters, Found, Page
+from indexer.pool import Ordered
 from indexer.spelling import edit_distance
 from indexer.tantivy_query import compile_query, date_number, date_range
 
@@ -88,21 +89,47 @@ def open(folder: Path, readonly: bool) -> TantivyEngine:  # noqa: A001 - the eng
     return engine
 
 
-def document(fields: dict[str, Any]) -> tantivy.Document:
-    """The tantivy document of `documents.index_fields` output."""
-    doc = tantivy.Document()
-    doc.add_text("id", fields["id"])
+Terms = str | list[tuple[str, int, int]]  # joined by spaces, or spans if one has a space
+
+
+def analysed(fields: dict[str, Any]) -> dict[str, Terms]:
+    """The terms of a document's analysed fields and of its spelling words ("spell"): the
+    analysis, most of the cost of writing, made apart so that other processes can make it
+    (what it returns can be pickled)."""
+    made: dict[str, Terms] = {}
     spelling: list[str] = []
     plain = True  # no text but ASCII: no term with a space inside
     for name in ANALYSED:
         value = fields.get(name)
         if value is not None:
             stemmed, typed = index_terms(value)
-            _add_terms(doc, name, value, stemmed, value.isascii())
-            doc.add_pre_tokenized_text(STORED[name], _stored_only(value))
+            made[name] = _joined(value, stemmed, value.isascii())
             if name != "doc_no":
                 spelling += typed
                 plain = plain and value.isascii()
+    if spelling:
+        made["spell"] = _joined("", spelling, plain)
+    return made
+
+
+def _joined(text: str, words: list[str], plain: bool) -> Terms:
+    joined = " ".join(words)
+    if plain or joined.split() == words:
+        return joined
+    return terms(text) if text else [(w, 0, 0) for w in words]
+
+
+def document(fields: dict[str, Any], made: dict[str, Terms] | None = None) -> tantivy.Document:
+    """The tantivy document of `documents.index_fields` output (`made`: its `analysed`)."""
+    if made is None:
+        made = analysed(fields)
+    doc = tantivy.Document()
+    doc.add_text("id", fields["id"])
+    for name in ANALYSED:
+        value = fields.get(name)
+        if value is not None:
+            _add_terms(doc, name, value, made[name])
+            doc.add_pre_tokenized_text(STORED[name], _stored_only(value))
     for name in EXACT:
         value = fields.get(name)
         if value is not None:
@@ -118,18 +145,16 @@ def document(fields: dict[str, Any]) -> tantivy.Document:
     blind = fields.get("blind") or ""
     if blind:
         doc.add_text("blind", blind)
-    if spelling:
-        _add_terms(doc, "spell", "", spelling, plain)
+    if "spell" in made:
+        _add_terms(doc, "spell", "", made["spell"])
     return doc
 
 
-def _add_terms(doc: tantivy.Document, name: str, text: str, words: list[str], plain: bool) -> None:
-    joined = " ".join(words)
-    if plain or joined.split() == words:
-        doc.add_text(name, joined)
+def _add_terms(doc: tantivy.Document, name: str, text: str, made: Terms) -> None:
+    if isinstance(made, str):
+        doc.add_text(name, made)
     else:  # a term with a space inside
-        spans = terms(text) if text else [(w, 0, 0) for w in words]
-        doc.add_pre_tokenized_text(name, _tokens(text, spans))
+        doc.add_pre_tokenized_text(name, _tokens(text, made))
 
 
 def _tokens(text: str, spans: list[tuple[str, int, int]]) -> tantivy.PreTokenizedString:
@@ -155,28 +180,51 @@ def fields_of(stored: tantivy.Document) -> dict[str, Any]:
     }
 
 
+def analysed_many(documents: list[dict[str, Any]]) -> list[dict[str, Terms]]:
+    return [analysed(fields) for fields in documents]
+
+
 class TantivyWriter:
+    """A batch of changes. In `bulk` (a rebuild), added documents are analysed by worker
+    processes (indexer/pool.py) while this process writes the ones analysed before."""
+
     def __init__(self, index: tantivy.Index, bulk: bool) -> None:
         self._index = index
         heap = BULK_HEAP_BYTES if bulk else WRITER_HEAP_BYTES
         self._writer = index.writer(heap_size=heap, num_threads=1)
+        self._pool = Ordered(analysed_many) if bulk else None
 
     def add(self, fields: dict[str, Any]) -> None:
-        self._writer.add_document(document(fields))
+        if self._pool is None:
+            self._writer.add_document(document(fields))
+            return
+        for done, made in self._pool.put(fields):
+            self._writer.add_document(document(done, made))
 
     def replace(self, fields: dict[str, Any]) -> None:
         """Delete then add in one commit: tantivy applies a delete to the documents added
         before it, so the new document stays."""
+        self._flush()
         self._writer.delete_documents_by_term("id", fields["id"])
         self._writer.add_document(document(fields))
 
     def delete(self, item_id: str) -> None:
+        self._flush()
         self._writer.delete_documents_by_term("id", item_id)
+
+    def _flush(self) -> None:
+        if self._pool is not None:
+            for done, made in self._pool.drain():
+                self._writer.add_document(document(done, made))
 
     def commit(self, purge: bool = False) -> None:
         """Commit, then (with `purge`) rewrite the index from its own stored fields into
         fresh segments, so no deleted document stays in any file; then wait for merges
         and drop the files no commit names (and the writer's lock)."""
+        try:
+            self._flush()
+        finally:
+            self._close_pool()
         self._writer.commit()
         if purge:
             self._rewrite()
@@ -196,7 +244,13 @@ class TantivyWriter:
             self._writer.add_document(document(fields))
         self._writer.commit()
 
+    def _close_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
     def cancel(self) -> None:
+        self._close_pool()
         self._writer.rollback()
         self._writer.wait_merging_threads()
 
