@@ -43,9 +43,8 @@ from archive.service import Archive
 from bench.bench_engines import measure_search, queries
 from bench.bench_index import ACTOR, Corpus, search_fields
 from indexer.generations import IndexDir
-from indexer.sync import TEXTS
 from indexer.text import Extracted
-from indexer.texts import TextStore
+from indexer.texts import TEXTS, TextStore
 
 ITEMS = int(os.environ.get("BENCH_SCALE_ITEMS", "1000000"))
 DATA = Path(os.environ.get("BENCH_SCALE_DATA", f"/work/bench-data/scale-{ITEMS}"))

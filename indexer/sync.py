@@ -26,12 +26,11 @@ from indexer.documents import BLIND_PURPOSE, index_fields, item_text
 from indexer.engine import Engine, Writer
 from indexer.generations import IndexDir
 from indexer.text import Extracted
-from indexer.texts import TextStore
+from indexer.texts import TEXTS, TextStore
 
 BATCH = 500  # audit entries per commit while following changes (an inbox batch: one)
 REBUILD_BATCH = 1000  # items read from the catalog at a time while rebuilding
 REBUILD_COMMIT = 100_000  # items per commit while rebuilding
-TEXTS = "texts.sqlite"
 
 Progress = Callable[[int], None]
 

@@ -17,14 +17,17 @@ overwritten (`secure_delete`), so an item disposed of or encrypted leaves no tex
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import zlib
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from archive.items import Item
-from indexer.text import Extracted
+from indexer.text import Extracted, extract
 
+TEXTS = "texts.sqlite"  # in the index folder
 EXTRACTION_VERSION = 1  # raise when indexer/text.py extracts differently
 _PARAMS = 500  # ids per query
 
@@ -93,6 +96,48 @@ class TextStore:
 
     def _forget(self, item_ids: list[str]) -> None:
         self._conn.executemany("DELETE FROM texts WHERE item_id = ?", [(i,) for i in item_ids])
+
+
+class Early:
+    """The texts of files about to be filed, extracted in threads while they are filed
+    (parsing and inflating release the interpreter's lock), then kept for the items they
+    become: so the index, following the filings, finds them kept and parses nothing."""
+
+    def __init__(self, store: Path, paths: list[Path]) -> None:
+        self._store = store
+        self._threads = ThreadPoolExecutor(2)
+        self._texts = [self._threads.submit(_extract_file, p) for p in paths]
+
+    def keep(self, items: list[Item | None]) -> None:
+        """Keep the text of each file that became an item of that one file, unencrypted."""
+        kept = []
+        for future, item in zip(self._texts, items, strict=True):
+            found = future.result()
+            if item is None or item.encrypted or len(item.files) != 1 or found is None:
+                continue
+            sha256, rendition, text = found
+            if (item.official.sha256, item.official.rendition) == (sha256, rendition):
+                kept.append((item, text))
+        self._threads.shutdown()
+        texts = TextStore(self._store)
+        try:
+            texts.keep(kept)
+        finally:
+            texts.close()
+
+    def cancel(self) -> None:
+        self._threads.shutdown(cancel_futures=True)
+
+
+def _extract_file(path: Path) -> tuple[str, str, Extracted] | None:
+    rendition = path.suffix.lower().removeprefix(".")
+    if rendition not in ("docx", "pdf"):
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return hashlib.sha256(data).hexdigest(), rendition, extract(data, rendition)
 
 
 def _open(path: Path) -> sqlite3.Connection:

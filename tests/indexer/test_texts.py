@@ -5,12 +5,13 @@ an encrypted item."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import sqlite3
 from pathlib import Path
 
 from archive.items import Item, StoredFile
 from indexer.text import Extracted
-from indexer.texts import TextStore
+from indexer.texts import Early, TextStore
 from tests.conftest import Bureau
 from tests.factories import make_docx
 from tests.indexer.test_engines import NOTICE, found
@@ -90,3 +91,15 @@ def test_a_damaged_text_store_is_set_aside_and_the_rebuild_extracts_again(
     bureau.ok("index", "rebuild")
     assert found(bureau, "lanterns") == {filed["id"]}
     assert kept_ids(bureau) == {filed["id"]}
+
+
+def test_a_text_extracted_while_filing_is_kept_only_for_an_item_of_exactly_that_file(
+    tmp_path: Path,
+):
+    doc = make_docx(tmp_path / "notice.docx", text="lanterns in the canteen")
+    digest = hashlib.sha256(doc.read_bytes()).hexdigest()
+    store = tmp_path / "texts.sqlite"
+    Early(store, [doc, doc]).keep([item("f" * 64), None])
+    assert TextStore(store).current([item(digest)]) == {}
+    Early(store, [doc]).keep([item(digest)])
+    assert "lanterns" in TextStore(store).current([item(digest)])["I1"].text
