@@ -75,13 +75,23 @@ def _documents(count: int) -> list[Path]:
 
 
 def _copies(model: Path, names: list[Path]) -> None:
+    """Copies of `model` numbered by their names: the parts without the number are copied
+    as they are (compressed), the ones with it are appended."""
+    base = names[0].with_suffix(".base")
     with zipfile.ZipFile(model) as source:
         parts = [(info, source.read(info)) for info in source.infolist()]
+    numbered = [(info, data) for info, data in parts if b"999999999" in data]
+    with zipfile.ZipFile(base, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info, data in parts:
+            if b"999999999" not in data:
+                copy.writestr(info, data)
     for name in names:
         n = str(int(name.stem[1:])).encode("ascii")
-        with zipfile.ZipFile(name, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as copy:
-            for info, data in parts:
+        shutil.copyfile(base, name)
+        with zipfile.ZipFile(name, "a", zipfile.ZIP_DEFLATED) as copy:
+            for info, data in numbered:
                 copy.writestr(info, data.replace(b"999999999", n))
+    base.unlink()
 
 
 def _open(home: Path, fresh: bool) -> Archive:
