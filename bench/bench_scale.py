@@ -30,6 +30,7 @@ import resource
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import zlib
 from pathlib import Path
@@ -40,7 +41,7 @@ import tantivy
 from archive import items
 from archive.home import DataHome
 from archive.service import Archive
-from bench.bench_engines import measure_search, queries
+from bench.bench_engines import measure_search, measure_sizes, queries
 from bench.bench_index import ACTOR, Corpus, search_fields
 from indexer import pool
 from indexer.generations import IndexDir
@@ -48,6 +49,7 @@ from indexer.text import Extracted
 from indexer.texts import TEXTS, TextStore
 
 ITEMS = int(os.environ.get("BENCH_SCALE_ITEMS", "1000000"))
+SIZE_ITEMS = int(os.environ.get("BENCH_SCALE_SIZE_ITEMS", "5000"))
 DATA = Path(os.environ.get("BENCH_SCALE_DATA", f"/work/bench-data/scale-{ITEMS}"))
 PASSPHRASE = b"bench passphrase"
 BATCH = 5000
@@ -239,6 +241,8 @@ def run() -> list[str]:
     bare_index = tantivy.Index.open(str(bare_folder))
     bare_index.reload()
     times = measure_search(index_dir, bare_index)
+    with tempfile.TemporaryDirectory() as tmp:
+        sizes = measure_sizes(Path(tmp), SIZE_ITEMS)
     p95 = {k: _p(v, 0.95) for k, v in times.items()}
     rate = {k: r["items"] / r["seconds"] for k, r in (("ours", ours), ("bare", bare))}
     total = ours["peak"] + ours["workers"] * ours["worker_peak"]
@@ -282,6 +286,18 @@ def run() -> list[str]:
         f"**p95 of `search()` at {ITEMS:,} items: {_ms(p95['per_call'])} ms** (aim: under "
         f"50 ms); ratio p95 ours / bare tantivy: {p95['per_call'] / p95['bare']:.1f} per call, "
         f"{p95['kept_open'] / p95['bare']:.1f} kept open",
+        "",
+        f"Index size on disk per 1,000 items: the rebuilt index above "
+        f"{_size_mb(generation) * 1000 / ITEMS:.2f} MB, the bare tantivy index "
+        f"{_size_mb(bare_folder) * 1000 / ITEMS:.2f} MB; written by the engines' writers "
+        f"(`bench_engines.measure_sizes`, {SIZE_ITEMS:,} items, one commit):",
+        "",
+        "| engine | MB per 1,000 items | s per 1,000 items written |",
+        "|---|---|---|",
+        *[f"| {engine} | {mb:.2f} | {s:.2f} |" for engine, (mb, s) in sizes.items()],
+        "",
+        f"**Ratio size Whoosh / tantivy: {sizes['whoosh'][0] / sizes['tantivy'][0]:.2f}; "
+        f"write time Whoosh / tantivy: {sizes['whoosh'][1] / sizes['tantivy'][1]:.2f}**",
         "",
         f"_This section took {time.perf_counter() - started:.0f} s._",
     ]
