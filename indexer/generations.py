@@ -3,6 +3,8 @@
     index/CURRENT          names the live generation, e.g. "g000003"
     index/g000003/         an index of one engine (indexer/engine.py), plus state.json: the
                            engine, its schema version and the audit position indexed up to
+    index/texts.sqlite     each readable item's extracted text, what a rebuild reads
+                           (indexer/texts.py; outlives the generations)
     index/writer.lock      held by whoever writes (one writer at a time)
     index/watch.lock       held by a running watcher (one watcher at a time)
 
