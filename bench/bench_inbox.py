@@ -59,10 +59,11 @@ def _documents(count: int) -> list[Path]:
     """COUNT documents like `_document`'s, made once into DATA and reused: one is made by
     python-docx, the others are copies of its parts with their number written in (python-
     docx takes tens of milliseconds a document; 100,000 would take most of an hour)."""
+    for made in sorted(DATA.glob("docs-*/complete")):  # a larger set made before will do
+        if int(made.parent.name.removeprefix("docs-")) >= count:
+            return [made.parent / f"b{n:06d}.docx" for n in range(count)]
     folder = DATA / f"docs-{count}"
     names = [folder / f"b{n:06d}.docx" for n in range(count)]
-    if (folder / "complete").is_file():
-        return names
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     model = _document(folder, 999999999, "b")
