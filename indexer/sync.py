@@ -124,7 +124,7 @@ class Indexer:
                 writer.cancel()
                 raise
             writer.commit()
-            texts.keep_only(set(ids))
+            texts.keep_only(ids)
         finally:
             texts.close()
             index.close()

@@ -89,10 +89,17 @@ class TextStore:
         with self._conn:
             self._forget(list(item_ids))
 
-    def keep_only(self, item_ids: set[str]) -> None:
-        """Forget the text of every item not among `item_ids` (disposed of, say)."""
-        kept = [row[0] for row in self._conn.execute("SELECT item_id FROM texts")]
-        self.forget(i for i in kept if i not in item_ids)
+    def keep_only(self, item_ids: list[str]) -> None:
+        """Forget the text of every item not among `item_ids` (sorted; disposed of, say),
+        walking both in order rather than holding a million ids twice in memory."""
+        gone, wanted = [], iter(item_ids)
+        current = next(wanted, None)
+        for (kept,) in self._conn.execute("SELECT item_id FROM texts ORDER BY item_id"):
+            while current is not None and current < kept:
+                current = next(wanted, None)
+            if kept != current:
+                gone.append(kept)
+        self.forget(gone)
 
     def _forget(self, item_ids: list[str]) -> None:
         self._conn.executemany("DELETE FROM texts WHERE item_id = ?", [(i,) for i in item_ids])

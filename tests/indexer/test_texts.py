@@ -78,8 +78,10 @@ def test_an_item_classified_confidential_leaves_no_kept_text(bureau: Bureau, tmp
 def test_a_rebuild_forgets_the_text_of_items_no_longer_in_the_catalog(tmp_path: Path):
     texts = TextStore(tmp_path / "texts.sqlite")
     texts.keep([(item("a" * 64), Extracted(text="gone", unavailable=None))])
-    texts.keep_only(set())
-    assert texts.current([item("a" * 64)]) == {}
+    texts.keep([(dataclasses.replace(item("a" * 64), id=i), Extracted(i, None)) for i in "ACE"])
+    texts.keep_only(["B", "C", "D"])
+    kept = texts.current([dataclasses.replace(item("a" * 64), id=i) for i in "ABCDE"])
+    assert set(kept) == {"C"}
 
 
 def test_a_damaged_text_store_is_set_aside_and_the_rebuild_extracts_again(
