@@ -22,6 +22,7 @@ from typing import Any
 
 from archive.items import Item
 from archive.service import Archive
+from indexer import memory
 from indexer.documents import BLIND_PURPOSE, index_fields, item_text
 from indexer.engine import Engine, Writer
 from indexer.generations import IndexDir
@@ -117,6 +118,7 @@ class Indexer:
                     pending += len(batch)
                     if pending >= REBUILD_COMMIT:
                         writer.commit()
+                        memory.release()
                         writer, pending = index.writer(bulk=True), 0
                     if on_batch:
                         on_batch(len(batch))
