@@ -248,14 +248,14 @@ def measure_search(index_dir: IndexDir, bare: tantivy.Index) -> dict[str, list[f
 # -- size and rebuild ------------------------------------------------------------------------
 
 
-def measure_sizes(root: Path) -> dict[str, tuple[float, float]]:
-    """Per engine: MB per 1,000 items, and seconds per 1,000 items to write them."""
+def measure_sizes(root: Path, count: int = SIZE_ITEMS) -> dict[str, tuple[float, float]]:
+    """Per engine: MB per 1,000 items, and seconds per 1,000 items to write `count`."""
     found = {}
     for engine in ("tantivy", "whoosh"):
         index_dir = IndexDir(root / f"size-{engine}")
-        seconds = write_generation(index_dir, engine, _fields(SIZE_ITEMS))
+        seconds = write_generation(index_dir, engine, _fields(count))
         megabytes = _folder_bytes(index_dir.root) / 1e6
-        found[engine] = (megabytes * 1000 / SIZE_ITEMS, seconds * 1000 / SIZE_ITEMS)
+        found[engine] = (megabytes * 1000 / count, seconds * 1000 / count)
     return found
 
 

@@ -16,10 +16,13 @@ bare filing call on the same documents in the same run, and how soon a filed ite
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import tempfile
 import threading
 import time
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -35,6 +38,7 @@ from indexer.generations import IndexDir
 COUNT = int(os.environ.get("BENCH_INBOX_COUNT", "1000"))
 RATE = float(os.environ.get("BENCH_INBOX_RATE", "20"))
 SECONDS = float(os.environ.get("BENCH_INBOX_SECONDS", "20"))
+DATA = Path(os.environ.get("BENCH_INBOX_DATA", "/work/bench-data/inbox"))
 PASSPHRASE = b"bench passphrase"
 PROPERTIES = {
     "bureau.kind": "notice",
@@ -49,6 +53,46 @@ def _document(folder: Path, n: int, tag: str) -> Path:
     """A small DOCX (a few KB) that files without a sidecar."""
     text = f"Notice {tag} {n} on the safety inspection of school buildings, zq{tag}{n}."
     return make_docx(folder / f"{tag}{n:06d}.docx", text, f"Notice {tag} {n}", PROPERTIES)
+
+
+def _documents(count: int) -> list[Path]:
+    """COUNT documents like `_document`'s, made once into DATA and reused: one is made by
+    python-docx, the others are copies of its parts with their number written in (python-
+    docx takes tens of milliseconds a document; 100,000 would take most of an hour)."""
+    for made in sorted(DATA.glob("docs-*/complete")):  # a larger set made before will do
+        if int(made.parent.name.removeprefix("docs-")) >= count:
+            return [made.parent / f"b{n:06d}.docx" for n in range(count)]
+    folder = DATA / f"docs-{count}"
+    names = [folder / f"b{n:06d}.docx" for n in range(count)]
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    model = _document(folder, 999999999, "b")
+    chunks = [names[start : start + 1000] for start in range(0, count, 1000)]
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_copies, [model] * len(chunks), chunks))
+    model.unlink()
+    (folder / "complete").write_text("", encoding="utf-8")
+    return names
+
+
+def _copies(model: Path, names: list[Path]) -> None:
+    """Copies of `model` numbered by their names: the parts without the number are copied
+    as they are (compressed), the ones with it are appended."""
+    base = names[0].with_suffix(".base")
+    with zipfile.ZipFile(model) as source:
+        parts = [(info, source.read(info)) for info in source.infolist()]
+    numbered = [(info, data) for info, data in parts if b"999999999" in data]
+    with zipfile.ZipFile(base, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info, data in parts:
+            if b"999999999" not in data:
+                copy.writestr(info, data)
+    for name in names:
+        n = str(int(name.stem[1:])).encode("ascii")
+        shutil.copyfile(base, name)
+        with zipfile.ZipFile(name, "a", zipfile.ZIP_DEFLATED) as copy:
+            for info, data in numbered:
+                copy.writestr(info, data.replace(b"999999999", n))
+    base.unlink()
 
 
 def _open(home: Path, fresh: bool) -> Archive:
@@ -144,9 +188,7 @@ def _steady(root: Path) -> tuple[list[float], int]:
 def run() -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        staging = root / "staging"
-        staging.mkdir()
-        docs = [_document(staging, n, "b") for n in range(COUNT)]
+        docs = _documents(COUNT)
         kilobytes = sum(d.stat().st_size for d in docs) / COUNT / 1024
         filing = _filing_call(docs, root / "filing-home")
         inbox, tally = _inbox(docs, root / "inbox-home")

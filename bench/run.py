@@ -22,6 +22,7 @@ BENCHMARKS = [
     "bench.bench_index",
     "bench.bench_engines",
     "bench.bench_recall",
+    "bench.bench_scale",
     "bench.bench_backup",
     "bench.bench_stores",
     "bench.bench_pgcatalog",

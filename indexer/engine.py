@@ -86,7 +86,9 @@ class Writer(Protocol):
 class Engine(Protocol):
     name: str
 
-    def writer(self) -> Writer: ...
+    def writer(self, bulk: bool = False) -> Writer:
+        """A batch of changes; `bulk` for a rebuild's many (more memory, fewer segments)."""
+
     def search(
         self, wanted: Any, filters: Filters, by_date: bool, offset: int, limit: int
     ) -> Page: ...

@@ -3,6 +3,8 @@
     index/CURRENT          names the live generation, e.g. "g000003"
     index/g000003/         an index of one engine (indexer/engine.py), plus state.json: the
                            engine, its schema version and the audit position indexed up to
+    index/texts.sqlite     each readable item's extracted text, what a rebuild reads
+                           (indexer/texts.py; outlives the generations)
     index/writer.lock      held by whoever writes (one writer at a time)
     index/watch.lock       held by a running watcher (one watcher at a time)
 
@@ -31,7 +33,7 @@ from indexer.engine import Engine
 REBUILD = "run `bureau index rebuild`"
 # The version of what the index holds for an item (its fields and their analysis), for
 # every engine: an index of another version is refused with a message to rebuild it.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)

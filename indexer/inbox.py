@@ -31,9 +31,10 @@ import yaml
 from archive import atomic
 from archive.errors import BadInput, BureauError
 from archive.filing import FiledResult, FilingRequest, Source
-from archive.items import new_id
+from archive.items import Item, new_id
 from archive.screening import printable
 from archive.service import Archive
+from indexer.texts import TEXTS, Early
 
 SIDECAR = ".meta.yaml"
 REASON = ".reason.txt"
@@ -172,10 +173,15 @@ class Inbox:
             except BadInput as exc:
                 outcomes.append(self._rejected(claim, document.name, exc))
         if taken:
+            early = Early(self.archive.home.folder("index") / TEXTS, [d for _, d, _ in taken])
             try:
                 answers = self.file([request for _, _, request in taken])
             except (BureauError, OSError) as exc:  # not the files' fault (a full disk, say)
                 answers = [exc] * len(taken)  # type: ignore[list-item]
+            except BaseException:
+                early.cancel()
+                raise
+            early.keep([_filed_item(a) for a in answers])
             for (claim, document, _), answer in zip(taken, answers, strict=True):
                 outcomes.append(self._settle(claim, document, answer))
         self._clear_away(batch)
@@ -464,3 +470,10 @@ def _write_note(path: Path, reason: str) -> None:
     """A reason note, written whole and last: whoever sees it sees all of it, beside the
     file it is about."""
     atomic.write_bytes(path, reason.encode("utf-8", errors="backslashreplace"))
+
+
+def _filed_item(answer: FiledResult | BaseException) -> Item | None:
+    """The item a filing made (not a duplicate's earlier one)."""
+    if isinstance(answer, BaseException) or answer.duplicate_of:
+        return None
+    return answer.item

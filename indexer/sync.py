@@ -5,6 +5,11 @@ The index is derived data. Three ways bring it back to the catalog, each safe to
 compares the sets of item ids (so an entry missed for any reason is found); `rebuild`
 writes a whole new generation. Every write adds or replaces an item's one document (its
 id is unique), so a crash and a retry can never index an item twice.
+
+Every item's extracted text is kept (indexer/texts.py) as it is indexed, and a rebuild
+reads it from there rather than parsing the files again; a rebuild writes through one
+engine writer in large commits (its generation is not live until it is finished, so a
+commit there is only a bound on memory, not a promise).
 """
 
 from __future__ import annotations
@@ -17,12 +22,16 @@ from typing import Any
 
 from archive.items import Item
 from archive.service import Archive
+from indexer import memory
 from indexer.documents import BLIND_PURPOSE, index_fields, item_text
-from indexer.engine import Engine
+from indexer.engine import Engine, Writer
 from indexer.generations import IndexDir
+from indexer.text import Extracted
+from indexer.texts import TEXTS, TextStore
 
 BATCH = 500  # audit entries per commit while following changes (an inbox batch: one)
-REBUILD_BATCH = 1000  # items per commit while rebuilding
+REBUILD_BATCH = 1000  # items read from the catalog at a time while rebuilding
+REBUILD_COMMIT = 100_000  # items per commit while rebuilding
 
 Progress = Callable[[int], None]
 
@@ -97,17 +106,35 @@ class Indexer:
         position, ids = self._snapshot()
         building = self.dir.start_generation(self.engine)
         index = self.dir.open(building, readonly=False)
+        texts = self._texts()
         try:
-            for start in range(0, len(ids), REBUILD_BATCH):
-                batch = ids[start : start + REBUILD_BATCH]
-                self._write(index, batch, replace=False)
-                gc.collect()  # python-docx's reference cycles hold parsed XML until collected
-                if on_batch:
-                    on_batch(len(batch))
+            writer, pending = index.writer(bulk=True), 0
+            try:
+                for start in range(0, len(ids), REBUILD_BATCH):
+                    batch = ids[start : start + REBUILD_BATCH]
+                    found = self.archive.items_by_id(batch)
+                    if self._add(writer, [found[i] for i in batch if i in found], texts):
+                        gc.collect()  # python-docx's reference cycles hold parsed XML
+                    pending += len(batch)
+                    if pending >= REBUILD_COMMIT:
+                        writer.commit()
+                        memory.release()
+                        writer, pending = index.writer(bulk=True), 0
+                    if on_batch:
+                        on_batch(len(batch))
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+            texts.keep_only(ids)
         finally:
+            texts.close()
             index.close()
         self.dir.finish_generation(building, position)
         return len(ids)
+
+    def _texts(self) -> TextStore:
+        return TextStore(self.dir.root / TEXTS)
 
     def _snapshot(self) -> tuple[int, list[str]]:
         """The audit position and the item ids of one consistent moment of the catalog."""
@@ -127,30 +154,52 @@ class Indexer:
         purge = replace and _readable_in_index(
             index, [i for i in item_ids if i in found and found[i].encrypted]
         )
-        writer = index.writer()
+        gone = [i for i in item_ids if i not in found]
+        texts = self._texts()
         try:
-            for item_id in item_ids:
-                item = found.get(item_id)
-                if item is None:
+            writer = index.writer()
+            try:
+                for item_id in gone:
                     writer.delete(item_id)
-                    continue
-                fields = self._fields(item)
-                if replace:
-                    writer.replace(fields)
-                else:
-                    writer.add(fields)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit(purge=purge)
+                self._add(writer, [found[i] for i in item_ids if i in found], texts, replace)
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit(purge=purge)
+            texts.forget(gone)
+        finally:
+            texts.close()
 
-    def _fields(self, item: Item) -> dict[str, Any]:
+    def _add(
+        self, writer: Writer, items: list[Item], texts: TextStore, replace: bool = False
+    ) -> bool:
+        """Write each item's document, its text from `texts` when kept there, else
+        extracted now (and kept); whether any was extracted."""
+        kept = texts.current(items)
+        fresh: list[tuple[Item, Extracted]] = []
+        for item in items:
+            text = kept.get(item.id)
+            if text is None:
+                text = self._extract(item)
+                fresh.append((item, text))
+            fields = self._fields(item, text)
+            if replace:
+                writer.replace(fields)
+            else:
+                writer.add(fields)
+        texts.keep(fresh)
+        return bool(fresh)
+
+    def _extract(self, item: Item) -> Extracted:
+        readable = self.archive.vault.reveal(item) if item.encrypted else item
+        return item_text(self.archive, readable)
+
+    def _fields(self, item: Item, text: Extracted) -> dict[str, Any]:
         if not item.encrypted:
-            return index_fields(item, item_text(self.archive, item))
+            return index_fields(item, text)
         vault = self.archive.vault
-        readable = vault.reveal(item)
         key = vault.ring().derived(BLIND_PURPOSE)
-        return index_fields(readable, item_text(self.archive, readable), key)
+        return index_fields(vault.reveal(item), text, key)
 
 
 def _readable_in_index(index: Engine, item_ids: list[str]) -> bool:

@@ -1,8 +1,12 @@
 """The tantivy engine: what a new data home's index is.
 
-Text is analysed in Python (indexer/analysis.py) and handed to tantivy already split into
-terms with their character spans (`PreTokenizedString`), so tantivy holds exactly the terms
-the Whoosh engine would: Chinese bigrams, stemmed English, lower-cased exact values. An
+Text is analysed in Python (indexer/analysis.py) and handed to tantivy as its terms joined
+by spaces, which tantivy's whitespace tokenizer splits back into the same terms at the same
+positions; so tantivy holds exactly the terms the Whoosh engine would: Chinese bigrams,
+stemmed English, lower-cased exact values. Handing over one string instead of a token
+object per term (`PreTokenizedString`) writes several times faster. The text as written
+is stored beside, in a field that is stored only. A term with a space inside (NFKC makes
+one of a few Arabic and Greek letters) goes as a pre-tokenized string instead. An
 exact-value field stores its value as written and indexes it lower-cased.
 
 Each batch is one tantivy commit, atomic on disk; tantivy merges segments as they pile up
@@ -16,13 +20,15 @@ from typing import Any
 
 import tantivy
 
-from indexer.analysis import doc_no_key, spelling_words, terms
+from indexer.analysis import doc_no_key, index_terms, terms
 from indexer.engine import Filters, Found, Page
+from indexer.pool import Ordered
 from indexer.spelling import edit_distance
 from indexer.tantivy_query import compile_query, date_number, date_range
 
 NAME = "tantivy"
 WRITER_HEAP_BYTES = 64_000_000
+BULK_HEAP_BYTES = 256_000_000  # a rebuild's writer: fewer, larger segments to merge
 DAMAGE = (ValueError, OSError, RuntimeError)
 OPEN_DAMAGE = DAMAGE
 
@@ -38,13 +44,17 @@ EXACT = (
     "text",
 )
 BOOLEANS = ("sealed", "encrypted")
+STORED = {name: f"{name}_stored" for name in ANALYSED}  # the text as written, stored only
 
 
 def make_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("id", stored=True, fast=True, tokenizer_name="raw", index_option="basic")
     for name in ANALYSED:
-        builder.add_text_field(name, stored=True, tokenizer_name="raw", index_option="position")
+        builder.add_text_field(name, tokenizer_name="whitespace", index_option="position")
+        builder.add_text_field(
+            STORED[name], stored=True, tokenizer_name="raw", index_option="basic"
+        )
     for name in EXACT:
         builder.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("doc_no_key", tokenizer_name="raw", index_option="basic")
@@ -56,8 +66,10 @@ def make_schema() -> tantivy.Schema:
     builder.add_text_field("text_reason", stored=True, tokenizer_name="raw", index_option="basic")
     # Encrypted items: blind tokens (keyed HMACs) in order, stored so that the index can be
     # rewritten from itself; did-you-mean's words: readable titles' and texts' words.
-    builder.add_text_field("blind", stored=True, tokenizer_name="raw", index_option="position")
-    builder.add_text_field("spell", tokenizer_name="raw", index_option="freq")
+    builder.add_text_field(
+        "blind", stored=True, tokenizer_name="whitespace", index_option="position"
+    )
+    builder.add_text_field("spell", tokenizer_name="whitespace", index_option="freq")
     return builder.build()
 
 
@@ -77,14 +89,47 @@ def open(folder: Path, readonly: bool) -> TantivyEngine:  # noqa: A001 - the eng
     return engine
 
 
-def document(fields: dict[str, Any]) -> tantivy.Document:
-    """The tantivy document of `documents.index_fields` output."""
+Terms = str | list[tuple[str, int, int]]  # joined by spaces, or spans if one has a space
+
+
+def analysed(fields: dict[str, Any]) -> dict[str, Terms]:
+    """The terms of a document's analysed fields and of its spelling words ("spell"): the
+    analysis, most of the cost of writing, made apart so that other processes can make it
+    (what it returns can be pickled)."""
+    made: dict[str, Terms] = {}
+    spelling: list[str] = []
+    plain = True  # no text but ASCII: no term with a space inside
+    for name in ANALYSED:
+        value = fields.get(name)
+        if value is not None:
+            stemmed, typed = index_terms(value)
+            made[name] = _joined(value, stemmed, value.isascii())
+            if name != "doc_no":
+                spelling += typed
+                plain = plain and value.isascii()
+    if spelling:
+        made["spell"] = _joined("", spelling, plain)
+    return made
+
+
+def _joined(text: str, words: list[str], plain: bool) -> Terms:
+    joined = " ".join(words)
+    if plain or joined.split() == words:
+        return joined
+    return terms(text) if text else [(w, 0, 0) for w in words]
+
+
+def document(fields: dict[str, Any], made: dict[str, Terms] | None = None) -> tantivy.Document:
+    """The tantivy document of `documents.index_fields` output (`made`: its `analysed`)."""
+    if made is None:
+        made = analysed(fields)
     doc = tantivy.Document()
     doc.add_text("id", fields["id"])
     for name in ANALYSED:
         value = fields.get(name)
         if value is not None:
-            doc.add_pre_tokenized_text(name, _analysed(value))
+            _add_terms(doc, name, value, made[name])
+            doc.add_pre_tokenized_text(STORED[name], _stored_only(value))
     for name in EXACT:
         value = fields.get(name)
         if value is not None:
@@ -99,23 +144,22 @@ def document(fields: dict[str, Any]) -> tantivy.Document:
     doc.add_pre_tokenized_text("text_reason", _stored_only(fields.get("text_reason") or ""))
     blind = fields.get("blind") or ""
     if blind:
-        doc.add_pre_tokenized_text("blind", _blind(blind))
-    spelling = [
-        *spelling_words(fields.get("title") or ""),
-        *spelling_words(fields.get("body") or ""),
-    ]
-    if spelling:
-        doc.add_pre_tokenized_text("spell", _tokens("", [(w, 0, 0) for w in spelling]))
+        doc.add_text("blind", blind)
+    if "spell" in made:
+        _add_terms(doc, "spell", "", made["spell"])
     return doc
+
+
+def _add_terms(doc: tantivy.Document, name: str, text: str, made: Terms) -> None:
+    if isinstance(made, str):
+        doc.add_text(name, made)
+    else:  # a term with a space inside
+        doc.add_pre_tokenized_text(name, _tokens(text, made))
 
 
 def _tokens(text: str, spans: list[tuple[str, int, int]]) -> tantivy.PreTokenizedString:
     tokens = [tantivy.Token(term, pos, start, end) for pos, (term, start, end) in enumerate(spans)]
     return tantivy.PreTokenizedString(text, tokens)
-
-
-def _analysed(text: str) -> tantivy.PreTokenizedString:
-    return _tokens(text, terms(text))
 
 
 def _exact(value: str) -> tantivy.PreTokenizedString:
@@ -126,41 +170,61 @@ def _stored_only(text: str) -> tantivy.PreTokenizedString:
     return _tokens(text, [])
 
 
-def _blind(tokens: str) -> tantivy.PreTokenizedString:
-    spans, start = [], 0
-    for token in tokens.split():
-        start = tokens.index(token, start)
-        spans.append((token, start, start + len(token)))
-        start += len(token)
-    return _tokens(tokens, spans)
+_ORIGINAL = {stored: name for name, stored in STORED.items()}
 
 
 def fields_of(stored: tantivy.Document) -> dict[str, Any]:
     """A stored document's fields, one value each, as `documents.index_fields` made them."""
-    return {name: values[0] for name, values in stored.to_dict().items() if values}
+    return {
+        _ORIGINAL.get(name, name): values[0] for name, values in stored.to_dict().items() if values
+    }
+
+
+def analysed_many(documents: list[dict[str, Any]]) -> list[dict[str, Terms]]:
+    return [analysed(fields) for fields in documents]
 
 
 class TantivyWriter:
-    def __init__(self, index: tantivy.Index) -> None:
+    """A batch of changes. In `bulk` (a rebuild), added documents are analysed by worker
+    processes (indexer/pool.py) while this process writes the ones analysed before."""
+
+    def __init__(self, index: tantivy.Index, bulk: bool) -> None:
         self._index = index
-        self._writer = index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
+        heap = BULK_HEAP_BYTES if bulk else WRITER_HEAP_BYTES
+        self._writer = index.writer(heap_size=heap, num_threads=1)
+        self._pool = Ordered(analysed_many) if bulk else None
 
     def add(self, fields: dict[str, Any]) -> None:
-        self._writer.add_document(document(fields))
+        if self._pool is None:
+            self._writer.add_document(document(fields))
+            return
+        for done, made in self._pool.put(fields):
+            self._writer.add_document(document(done, made))
 
     def replace(self, fields: dict[str, Any]) -> None:
         """Delete then add in one commit: tantivy applies a delete to the documents added
         before it, so the new document stays."""
+        self._flush()
         self._writer.delete_documents_by_term("id", fields["id"])
         self._writer.add_document(document(fields))
 
     def delete(self, item_id: str) -> None:
+        self._flush()
         self._writer.delete_documents_by_term("id", item_id)
+
+    def _flush(self) -> None:
+        if self._pool is not None:
+            for done, made in self._pool.drain():
+                self._writer.add_document(document(done, made))
 
     def commit(self, purge: bool = False) -> None:
         """Commit, then (with `purge`) rewrite the index from its own stored fields into
         fresh segments, so no deleted document stays in any file; then wait for merges
         and drop the files no commit names (and the writer's lock)."""
+        try:
+            self._flush()
+        finally:
+            self._close_pool()
         self._writer.commit()
         if purge:
             self._rewrite()
@@ -180,7 +244,13 @@ class TantivyWriter:
             self._writer.add_document(document(fields))
         self._writer.commit()
 
+    def _close_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
     def cancel(self) -> None:
+        self._close_pool()
         self._writer.rollback()
         self._writer.wait_merging_threads()
 
@@ -202,9 +272,9 @@ class TantivyEngine:
     def close(self) -> None:
         self._searcher = None
 
-    def writer(self) -> TantivyWriter:
+    def writer(self, bulk: bool = False) -> TantivyWriter:
         self._searcher = None  # the next search sees what this writer commits
-        return TantivyWriter(self.index)
+        return TantivyWriter(self.index, bulk)
 
     def _filter(self, filters: Filters) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         """Clauses restricting a search to `filters` without changing its scores."""

@@ -93,7 +93,8 @@ class WhooshEngine:
             self._searcher.close()
         self.index.close()
 
-    def writer(self) -> WhooshWriter:
+    def writer(self, bulk: bool = False) -> WhooshWriter:
+        """The same writer either way: Whoosh spills to disk at WRITER_MEMORY_MB."""
         self._drop_searcher()
         return WhooshWriter(self.index)
 

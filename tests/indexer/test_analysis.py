@@ -10,7 +10,15 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from whoosh.analysis import LowercaseFilter
 
-from indexer.analysis import MixedTokenizer, doc_no_key, is_cjk, mixed_analyzer, words
+from indexer.analysis import (
+    MixedTokenizer,
+    doc_no_key,
+    index_terms,
+    is_cjk,
+    mixed_analyzer,
+    spelling_words,
+    words,
+)
 
 
 def spans(text: str) -> list[tuple[str, int, int]]:
@@ -211,3 +219,31 @@ def test_a_word_token_casefolded_is_found_in_its_original_casefolded(text: str):
         if not is_cjk(original):
             folded = unicodedata.normalize("NFKC", original).casefold()
             assert token.text.casefold() in folded
+
+
+_WRITING = st.text(
+    alphabet=st.one_of(
+        st.characters(),
+        st.sampled_from(
+            "安全检查教师资格市教办〔〕（）号年ＡＢＣ１２ abcXYZ-.,。 \n\t"
+            "inspections teachers running ÉCOLE Straße ﬁ ½ ⑴ ΐ ﺰ ﱞ ͺ ㈠ 한국어 カタカナ 𠀀𠀁"
+        ),
+    )
+)
+
+
+@settings(max_examples=1000)
+@given(_WRITING)
+@example("ﱞ ﺰ ͺ ﷺ")  # NFKC makes a space inside these words
+@example("Inspections INSPECTING inspected canteen's canteens")
+def test_the_fast_writing_analysis_makes_exactly_the_analyzers_terms(text: str):
+    """The writing path's one-pass analysis is the analyzer's, term for term: a document
+    written with it is found by every query the analyzer makes."""
+    assert index_terms(text) == (words(text), spelling_words(text))
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+@example("Inspections, INSPECTING_inspected 2026 No.12 canteen's")
+def test_the_fast_analysis_of_ascii_text_makes_exactly_the_analyzers_terms(text: str):
+    assert index_terms(text) == (words(text), spelling_words(text))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer.analysis import words
 from indexer.generations import IndexDir
 from tests.conftest import Bureau
 from tests.factories import make_docx
@@ -222,3 +223,18 @@ def test_a_secretary_of_a_department_without_documents_finds_and_counts_nothing(
     assert (result["total"], result["hits"]) == (0, [])
     status = bureau.json("--user", "sara", "index", "status")
     assert (status["indexed"], status["documents"], status["unavailable"]) == (0, 0, [])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_term_with_a_space_inside_is_indexed_whole(bureau: Bureau, tmp_path: Path, engine: str):
+    """NFKC turns a few letters (Arabic presentation forms) into a space and marks: the
+    term keeps its space, as the analyzer made it, and is not split in two."""
+    on_engine(bureau, engine)
+    doc = make_docx(tmp_path / "odd.docx", text="canteen \ufc5e lanterns")
+    bureau.json("file", doc, *NOTICE, "--title", "Odd letters")
+    bureau.ok("watch", "--once", "--settle", "0")
+    term = words("\ufc5e")[0]
+    assert " " in term
+    with IndexDir(bureau.root / "index").reading(live(bureau)) as index:
+        assert index.doc_frequency("body", term) == 1
+        assert index.doc_frequency("body", "lantern") == 1
