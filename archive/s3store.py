@@ -152,11 +152,13 @@ class S3Store(Streams):
 
     def put_stream(self, stream: BinaryIO, durable: bool = True) -> StoredBlob:
         """Store `stream`'s bytes unless they are there already, then read the object back to
-        prove it (`durable` is moot: an answered PUT is durable)."""
+        prove it (`durable` is moot: an answered PUT is durable). A small object is sent at
+        once, the conditional PUT refusing it if it is there already (one request fewer for
+        every filing); a large one is looked for first rather than sent again."""
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
             sha, size = copy_hashed(stream, spool)
             wrote = False
-            if not self.exists(sha):
+            if size <= SPOOL_IN_MEMORY or not self.exists(sha):
                 spool.seek(0)
                 wrote = self._upload(spool, sha, size)
         self._read_back(sha, size, wrote)
