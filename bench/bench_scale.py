@@ -42,7 +42,14 @@ import tantivy
 from archive import items
 from archive.home import DataHome
 from archive.service import Archive
-from bench.bench_engines import measure_search, measure_sizes, queries
+from bench.bench_engines import (
+    in_ms,
+    latency_table,
+    measure_search,
+    measure_sizes,
+    percentile,
+    queries,
+)
 from bench.bench_index import ACTOR, Corpus, search_fields
 from indexer import pool
 from indexer.generations import IndexDir
@@ -306,7 +313,7 @@ def run() -> list[str]:
     times = measure_search(index_dir, bare_index)
     with tempfile.TemporaryDirectory() as tmp:
         sizes = measure_sizes(Path(tmp), SIZE_ITEMS)
-    p95 = {k: _p(v, 0.95) for k, v in times.items()}
+    p95 = {k: percentile(v, 0.95) for k, v in times.items()}
     rate = {k: r["items"] / r["seconds"] for k, r in (("ours", ours), ("bare", bare))}
     lines = [
         f"## A province's scale: rebuild and search at {ITEMS:,} items (`bench/bench_scale.py`)",
@@ -338,20 +345,11 @@ def run() -> list[str]:
         "",
         f"Search at {ITEMS:,} items, {len(queries())} queries, ms:",
         "",
-        "| how | p50 | p95 | max |",
-        "|---|---|---|---|",
+        *latency_table(times),
     ]
-    names = {
-        "per_call": "`indexer.search.search` (opens the index each call)",
-        "kept_open": "`indexer.search.run` on an open index",
-        "bare": "bare tantivy (own tokenizer and parser, page of 20 read, snippets)",
-    }
-    for key, label in names.items():
-        values = times[key]
-        lines.append(f"| {label} | {_ms(_p(values, 0.5))} | {_ms(p95[key])} | {_ms(max(values))} |")
     lines += [
         "",
-        f"**p95 of `search()` at {ITEMS:,} items: {_ms(p95['per_call'])} ms** (aim: under "
+        f"**p95 of `search()` at {ITEMS:,} items: {in_ms(p95['per_call'])} ms** (aim: under "
         f"50 ms); ratio p95 ours / bare tantivy: {p95['per_call'] / p95['bare']:.1f} per call, "
         f"{p95['kept_open'] / p95['bare']:.1f} kept open",
         "",
@@ -370,15 +368,6 @@ def run() -> list[str]:
         f"_This section took {time.perf_counter() - started:.0f} s._",
     ]
     return lines
-
-
-def _p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f}"
 
 
 if __name__ == "__main__":
