@@ -20,8 +20,10 @@ import sqlite3
 import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from archive import audit, catalog, codes, crypto, docmeta, items, numbers, screening
@@ -32,6 +34,7 @@ from archive.retention.rules import Schedule, due_date
 from archive.store import Store
 from archive.vocab import classification as parse_classification
 from archive.vocab import retention as parse_retention
+from archive.workers import WORTH_IT, Workers
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,7 @@ def _seal_findings(request: FilingRequest, official: _Prepared) -> tuple[bool, d
         sealed = info.signed
     else:
         sealed = (
-            seal.verified and info.rendition == "pdf" and request.documents[0] is official.source
+            seal.verified and info.rendition == "pdf" and request.documents[0] == official.source
         )
         if info.signed and not sealed:
             notes["unsealed_signature"] = seal.problem or "the signature does not verify"
@@ -269,18 +272,19 @@ def file_batch(
     schedule: Schedule,
     keyring: Callable[[], KeyRing] | None = None,
     check: Callable[[Metadata], None] | None = None,
+    workers: Workers | None = None,
 ) -> list[FiledResult | BadInput]:
     """File each request as `file` would, as a group: what each became, in order.
 
-    The files are read and screened in a pool of threads before anything is stored; the
+    The files are read and screened before anything is stored, in `workers` (processes)
+    when the batch is large enough to pay for them, else in a pool of threads; the
     blobs of the whole batch are made durable by one sync; then one catalog transaction
     (one commit, one fsync) numbers and inserts every item, each with its own audit entry
     and state digest, each in a savepoint, so a request refused there (a copy of an item
     filed earlier in the batch, say) leaves the others filed. A request with something
     wrong with it is answered with its BadInput; any other error files nothing at all.
     """
-    with ThreadPoolExecutor(max_workers=PREPARE_WORKERS) as pool:
-        ready = list(pool.map(lambda r: _try_prepare(r, config, schedule), requests))
+    ready = _prepare_all(requests, config, schedule, workers)
     answers: list[FiledResult | BadInput | _Staged] = []
     for request, got in zip(requests, ready, strict=True):
         try:
@@ -310,9 +314,22 @@ def file_batch(
     return [a for a in answers if not isinstance(a, _Staged)]
 
 
-PREPARE_WORKERS = min(4, os.cpu_count() or 1)
-"""Threads reading and screening a batch's files (zip inflation and hashing release the
-interpreter's lock)."""
+PREPARE_THREADS = min(4, os.cpu_count() or 1)
+"""Threads reading and screening a small batch's files (zip inflation and hashing release
+the interpreter's lock; the parsing does not, hence processes for large batches)."""
+
+
+def _prepare_all(
+    requests: list[FilingRequest], config: Config, schedule: Schedule, workers: Workers | None
+) -> list[tuple[list[_Prepared], Metadata] | BadInput]:
+    prepare_one = partial(_try_prepare, config=config, schedule=schedule)
+    if workers is not None and len(requests) >= WORTH_IT:
+        try:
+            return list(workers.map(prepare_one, requests))
+        except BrokenProcessPool:  # a worker died (killed, out of memory): do it here
+            pass
+    with ThreadPoolExecutor(max_workers=PREPARE_THREADS) as pool:
+        return list(pool.map(prepare_one, requests))
 
 
 @dataclass(frozen=True)
@@ -376,7 +393,7 @@ def _stage(
         protection = _Protection(key, version, wrapped)
     stored = [_store(store, p.source.path, item_id, protection, durable) for p in prepared]
     seal = request.seal
-    checked = seal is not None and prepared[0].source is request.documents[0]
+    checked = seal is not None and prepared[0].source == request.documents[0]
     if checked and seal.sha256 and seal.sha256 != stored[0].sha256:  # type: ignore[union-attr]
         raise BadInput(
             f"{screening.printable(prepared[0].source.recorded_name)} changed while it was "

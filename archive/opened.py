@@ -25,6 +25,7 @@ from archive.retention.rules import Schedule
 from archive.store import open_setting as store_setting
 from archive.vault import PassphraseProvider, Vault
 from archive.vocab import CLASSIFIED
+from archive.workers import Workers
 
 STRIPPED = (
     "the audit trail has lost its authentication (its MACs are gone, though this home's key "
@@ -65,6 +66,7 @@ class OpenArchive:
         self.without_password = False  # signed in as a user who has no password yet
         self._schedule: Schedule | None = None
         self.schedule_moves: list[apply.Moved] = []
+        self.workers = Workers()  # processes for a large batch's per-file work, started on use
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -139,6 +141,7 @@ class OpenArchive:
             self.schedule  # noqa: B018
 
     def close(self) -> None:
+        self.workers.close()
         self.store.close()
         self.conn.close()
 

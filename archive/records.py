@@ -78,6 +78,7 @@ class Records(OpenArchive):
                 self.schedule,
                 self.vault.ring,
                 allowed,
+                self.workers,
             )
         )
         results: list[FiledResult | BureauError] = []

@@ -173,7 +173,11 @@ class Inbox:
             except BadInput as exc:
                 outcomes.append(self._rejected(claim, document.name, exc))
         if taken:
-            early = Early(self.archive.home.folder("index") / TEXTS, [d for _, d, _ in taken])
+            early = Early(
+                self.archive.home.folder("index") / TEXTS,
+                [d for _, d, _ in taken],
+                self.archive.workers,
+            )
             try:
                 answers = self.file([request for _, _, request in taken])
             except (BureauError, OSError) as exc:  # not the files' fault (a full disk, say)

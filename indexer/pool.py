@@ -12,14 +12,13 @@ and each watches its parent and exits when it is gone, so a writer killed at any
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
+
+from archive.workers import executor
 
 CHUNK = 256  # documents per message
 IN_FLIGHT = 4  # chunks sent and not yet taken back
@@ -44,13 +43,7 @@ class Ordered:
         self._chunk.append(item)
         if len(self._chunk) >= CHUNK:
             if self._pool is None:
-                context = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(
-                    workers(),
-                    mp_context=context,
-                    initializer=_orphaned_exit,
-                    initargs=(os.getpid(),),
-                )
+                self._pool = executor(workers())
             self._send()
         while len(self._sent) > IN_FLIGHT:
             yield from self._take()
@@ -78,15 +71,3 @@ class Ordered:
     def _take(self) -> Iterator[tuple[Any, Any]]:
         chunk, future = self._sent.popleft()
         yield from zip(chunk, future.result(), strict=True)
-
-
-def _orphaned_exit(parent: int) -> None:
-    """In a worker: exit as soon as `parent` is gone (the pool's own signal, its pipe
-    closing, does not reach a worker blocked in its queue)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()

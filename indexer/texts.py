@@ -20,11 +20,13 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from archive.items import Item
+from archive.workers import WORTH_IT, Workers
 from indexer.text import Extracted, extract
 
 TEXTS = "texts.sqlite"  # in the index folder
@@ -106,26 +108,33 @@ class TextStore:
 
 
 class Early:
-    """The texts of files about to be filed, extracted in threads while they are filed
-    (parsing and inflating release the interpreter's lock), then kept for the items they
-    become: so the index, following the filings, finds them kept and parses nothing."""
+    """The texts of files about to be filed, extracted while they are filed (in `workers`,
+    processes, when there are enough files to pay for them, else in threads: inflating
+    releases the interpreter's lock), then kept for the items they become: so the index,
+    following the filings, finds them kept and parses nothing."""
 
-    def __init__(self, store: Path, paths: list[Path]) -> None:
+    def __init__(self, store: Path, paths: list[Path], workers: Workers | None = None) -> None:
         self._store = store
-        self._threads = ThreadPoolExecutor(2)
-        self._texts = [self._threads.submit(_extract_file, p) for p in paths]
+        self._threads: ThreadPoolExecutor | None = None
+        if workers is not None and len(paths) >= WORTH_IT:
+            self._texts: Iterator[Found] = workers.map(_extract_file, paths)
+        else:
+            self._threads = ThreadPoolExecutor(2)
+            self._texts = self._threads.map(_extract_file, paths)
 
     def keep(self, items: list[Item | None]) -> None:
         """Keep the text of each file that became an item of that one file, unencrypted."""
         kept = []
-        for future, item in zip(self._texts, items, strict=True):
-            found = future.result()
-            if item is None or item.encrypted or len(item.files) != 1 or found is None:
-                continue
-            sha256, rendition, text = found
-            if (item.official.sha256, item.official.rendition) == (sha256, rendition):
-                kept.append((item, text))
-        self._threads.shutdown()
+        try:
+            for found, item in zip(self._texts, items, strict=True):
+                if item is None or item.encrypted or len(item.files) != 1 or found is None:
+                    continue
+                sha256, rendition, text = found
+                if (item.official.sha256, item.official.rendition) == (sha256, rendition):
+                    kept.append((item, text))
+        except BrokenProcessPool:  # a worker died: the index extracts what is not kept
+            pass
+        self.cancel()
         texts = TextStore(self._store)
         try:
             texts.keep(kept)
@@ -133,10 +142,14 @@ class Early:
             texts.close()
 
     def cancel(self) -> None:
-        self._threads.shutdown(cancel_futures=True)
+        if self._threads is not None:
+            self._threads.shutdown(cancel_futures=True)
 
 
-def _extract_file(path: Path) -> tuple[str, str, Extracted] | None:
+Found = tuple[str, str, Extracted] | None
+
+
+def _extract_file(path: Path) -> Found:
     rendition = path.suffix.lower().removeprefix(".")
     if rendition not in ("docx", "pdf"):
         return None

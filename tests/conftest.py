@@ -30,6 +30,7 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass
+from multiprocessing import resource_tracker
 from pathlib import Path
 
 import pytest
@@ -303,6 +304,7 @@ class _State:
             gc.collect()  # an unreachable cycle holding a file is not a leak
             now = _fds()
             opened = {fd: path for fd, path in opened.items() if now.get(fd) == path}
+        opened.pop(resource_tracker._resource_tracker._fd, None)  # once per process (spawn)
         if opened:
             found.append(f"file descriptors left open {sorted(opened.items())}")
         return found

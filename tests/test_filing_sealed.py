@@ -17,8 +17,9 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.xmp import XmpInformation
 
+from archive.workers import WORTH_IT
 from seals.sign import sign_pdf
-from tests.factories import make_pdf, pdf_bytes
+from tests.factories import make_docx, make_pdf, pdf_bytes
 from tests.intake import holdings, last_filing, refused, run
 from tests.seals.conftest import build_pki
 
@@ -30,6 +31,7 @@ SEALED_INFO = {
     "bureau.doc_no": "CEB-BGS [2026] No. 12",
     "bureau.classification": "internal",
 }
+SIDECAR = "kind: notice\ndept: BGS\ntitle: Inspections\ndate: 2026-03-04\nretention: D30\n"
 
 
 @pytest.fixture
@@ -182,3 +184,18 @@ def test_the_inbox_honours_require_seal_in_a_sidecar(bureau, home, tmp_path):
     reason = (home / "inbox" / "rejected" / "plain.pdf.reason.txt").read_text()
     assert "not sealed by the bureau" in reason
     assert not plain.exists()
+
+
+def test_a_sealed_pdf_in_a_batch_screened_by_worker_processes_is_filed_as_sealed(
+    bureau, home, sealed, tmp_path
+):
+    forged = rewrite_info(sealed, tmp_path / "forged.pdf", bureau_doc_no="No. 99")
+    shutil.copy(forged, home / "inbox" / "forged.pdf")
+    for n in range(WORTH_IT):
+        make_docx(home / "inbox" / f"n{n}.docx", text=f"notice {n}")
+        (home / "inbox" / f"n{n}.docx.meta.yaml").write_text(SIDECAR)
+    bureau.ok("watch", "--once", "--settle", "0")
+    listed = bureau.json("list")
+    [pdf] = [i for i in listed if i["doc_no"]]
+    assert pdf["doc_no"] == "CEB-BGS [2026] No. 12" and pdf["sealed"] is True
+    assert len(listed) == WORTH_IT + 1 and not any(i["sealed"] for i in listed if i != pdf)

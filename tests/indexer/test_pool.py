@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-
 from indexer import pool
 from indexer.tantivy_engine import analysed, analysed_many
+from tests.test_filing_workers import survivors_of_a_kill
 
 WRITER = """
 import multiprocessing, sys, time
@@ -37,23 +32,4 @@ def test_results_come_back_in_the_order_put():
 
 
 def test_a_writer_killed_leaves_no_worker_behind():
-    writer = subprocess.Popen(
-        [sys.executable, "-c", WRITER], stdout=subprocess.PIPE, text=True, cwd=os.getcwd()
-    )
-    assert writer.stdout is not None
-    children = [int(pid) for pid in writer.stdout.readline().split()]
-    assert children
-    writer.send_signal(signal.SIGKILL)
-    writer.wait()
-    deadline = time.monotonic() + 10
-    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not any(_alive(pid) for pid in children)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    assert not survivors_of_a_kill(WRITER)
