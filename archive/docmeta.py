@@ -118,12 +118,12 @@ def _docx_properties(path: Path, name: str) -> dict[str, str]:
             if "word/document.xml" not in names or "[Content_Types].xml" not in names:
                 raise BadInput(f"{name}: not a DOCX file (no word/document.xml)")
             screening.check_zip(package, path.stat().st_size, name)
-            screening.check_members(package, name)
-            for part in ("[Content_Types].xml", "word/document.xml"):
-                with package.open(part) as stream:
+            kept = screening.check_members(package, name, keep=_READ_PARTS)
+            for part in _MAIN_PARTS:
+                with _part(package, part, kept) as stream:
                     screening.check_xml(stream, part, name)
             parts = {
-                part: _property_part(package, part, name)
+                part: _property_part(package, part, name, kept)
                 for part in screening.PROPERTY_PARTS
                 if part in names
             }
@@ -134,14 +134,25 @@ def _docx_properties(path: Path, name: str) -> dict[str, str]:
     return props
 
 
-def _property_part(package: zipfile.ZipFile, part: str, name: str) -> ET.Element:
+_MAIN_PARTS = ("[Content_Types].xml", "word/document.xml")
+_READ_PARTS = frozenset(_MAIN_PARTS + screening.PROPERTY_PARTS)
+
+
+def _part(package: zipfile.ZipFile, part: str, kept: dict[str, bytes]) -> BinaryIO:
+    """A part's bytes as `check_members` kept them, else inflated again from the package."""
+    return io.BytesIO(kept[part]) if part in kept else package.open(part)
+
+
+def _property_part(
+    package: zipfile.ZipFile, part: str, name: str, kept: dict[str, bytes]
+) -> ET.Element:
     """A docProps part, screened (small, no DTD, shallow) before it is parsed whole."""
     if package.getinfo(part).file_size > screening.MAX_PROPERTY_PART:
         raise BadInput(f"{name}: refused: {part} is larger than a property part can be")
-    with package.open(part) as stream:
-        screening.check_xml(stream, part, name)
+    data = kept[part] if part in kept else package.read(part)
+    screening.check_xml(io.BytesIO(data), part, name)
     try:
-        return ET.fromstring(package.read(part))
+        return ET.fromstring(data)
     except ET.ParseError as exc:
         raise BadInput(f"{name}: corrupt DOCX: {part}: {exc}") from exc
 

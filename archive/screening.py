@@ -38,7 +38,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import BinaryIO
 from xml.parsers import expat
@@ -62,6 +62,9 @@ MAX_ZIP_MEMBERS = 10_000
 MAX_XML_DEPTH = 256
 """The deepest element nesting accepted in a DOCX part (libxml2's default limit, which lxml
 and so python-docx apply when reading it later)."""
+
+KEEP_BYTES = 4 << 20
+"""The largest member `check_members` hands back whole; a larger one is read again."""
 
 MAX_PROPERTY_PART = 1 << 20
 """The largest docProps part read (1 MiB): properties are a few hundred bytes."""
@@ -212,17 +215,28 @@ def check_zip(package: zipfile.ZipFile, size: int, name: str) -> None:
         )
 
 
-def check_members(package: zipfile.ZipFile, name: str) -> None:
-    """Inflate every member in chunks, checking its CRC (zipfile does at each member's end)."""
+def check_members(
+    package: zipfile.ZipFile, name: str, keep: Collection[str] = ()
+) -> dict[str, bytes]:
+    """Inflate every member in chunks, checking its CRC (zipfile does at each member's end).
+
+    The members named in `keep` that inflate to at most KEEP_BYTES are returned whole (the
+    last of a name, as `ZipFile.open` would pick), so that the parts read next are not
+    inflated a second time.
+    """
+    kept: dict[str, bytes] = {}
     for info in package.infolist():
         try:
             with package.open(info) as member:
+                if info.filename in keep and info.file_size <= KEEP_BYTES:
+                    kept[info.filename] = member.read(KEEP_BYTES + 1)
                 while member.read(1 << 20):
                     pass
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
             raise BadInput(
                 f"{name}: corrupt DOCX: {printable(info.filename)} is damaged ({_first(exc)})"
             ) from exc
+    return kept
 
 
 def check_xml(stream: BinaryIO, part: str, name: str) -> None:

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -89,6 +90,19 @@ def test_a_docx_title_that_is_not_valid_xml_text_is_refused(home, tmp_path, raw_
     args = [a for a in GOOD if a not in ("--title", "A title")]
     err = refused_and_untouched(home, docx, *args)
     assert "corrupt DOCX: docProps/core.xml" in err
+
+
+def test_a_docx_with_a_part_twice_is_read_from_the_copy_a_zip_reader_opens(home, tmp_path):
+    docx = make_docx(tmp_path / "d.docx", title="First")
+    core = zipfile.ZipFile(docx).read("docProps/core.xml")
+    with warnings.catch_warnings(), zipfile.ZipFile(docx, "a", zipfile.ZIP_DEFLATED) as out:
+        warnings.simplefilter("ignore")  # "Duplicate name": the point of the test
+        out.writestr("docProps/core.xml", core.replace(b">First<", b">Second<"))
+    assert zipfile.ZipFile(docx).read("docProps/core.xml") == core.replace(b"First", b"Second")
+    args = [a for a in GOOD if a not in ("--title", "A title")]
+    result = run(home, "file", docx, *args, "--json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["title"] == "Second"
 
 
 def test_a_docx_title_with_a_c1_control_character_is_refused(home, tmp_path):
