@@ -20,9 +20,9 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -55,9 +55,6 @@ class Workers:
         self._processes = processes or count()
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
-
-    def submit(self, fn: Callable[..., R], *args: Any) -> Future[R]:
-        return self._started().submit(fn, *args)
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         """`fn` of each item, in order, the items sent at once in a few chunks per worker.
