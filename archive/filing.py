@@ -17,10 +17,9 @@ import hashlib
 import os
 import re
 import sqlite3
-import threading
 import unicodedata
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -262,7 +261,7 @@ def file(
     planned = _plan(conn, config, request, prepared, meta, keyring, check)
     staged = _staged(planned, _store_files(store, planned, durable=True))
     with catalog.write(conn), _Presence(store, [staged]) as presence:
-        return _commit(conn, store, config, staged, actor, presence)
+        return _answers(conn, [_commit(conn, store, config, staged, actor, presence)])[0]
 
 
 def file_batch(
@@ -304,17 +303,19 @@ def file_batch(
         return [a for a in answers if isinstance(a, FiledResult | BadInput)]
     store.sync()  # every blob durable before the transaction that refers to them
     with catalog.write(conn), _Presence(store, staged) as presence:
-        for n, answer in enumerate(answers):
+        committed: list[FiledResult | BadInput | _Filed] = []
+        for answer in answers:
             if not isinstance(answer, _Staged):
+                committed.append(answer)  # type: ignore[arg-type]
                 continue
             conn.execute("SAVEPOINT filing")
             try:
-                answers[n] = _commit(conn, store, config, answer, actor, presence)
+                committed.append(_commit(conn, store, config, answer, actor, presence))
             except BadInput as exc:
                 conn.execute("ROLLBACK TO filing")
-                answers[n] = exc
+                committed.append(exc)
             conn.execute("RELEASE filing")
-    return [a for a in answers if isinstance(a, FiledResult | BadInput)]
+        return _answers(conn, committed)
 
 
 PREPARE_THREADS = min(4, os.cpu_count() or 1)
@@ -339,19 +340,6 @@ STORE_THREADS = 8
 """Requests a filing may have under way at once to a store across a network (storing a
 batch's files, and looking under the write lock for those it stored)."""
 
-_threads: list[ThreadPoolExecutor] = []
-_threads_made = threading.Lock()
-
-
-def _store_threads() -> ThreadPoolExecutor:
-    """The process's threads for store requests, started at the first need."""
-    with _threads_made:
-        if not _threads:
-            _threads.append(
-                ThreadPoolExecutor(max_workers=STORE_THREADS, thread_name_prefix="store")
-            )
-        return _threads[0]
-
 
 @dataclass(frozen=True)
 class _Planned:
@@ -367,13 +355,9 @@ class _Planned:
 
 @dataclass(frozen=True)
 class _Staged:
-    """A filing whose files are stored too: what its catalog transaction needs."""
+    """A planned filing whose files are stored: what its catalog transaction needs."""
 
-    request: FilingRequest
-    prepared: list[_Prepared]
-    meta: Metadata
-    item_id: str
-    protection: _Protection | None
+    plan: _Planned
     stored: list[_Stored]
 
 
@@ -461,7 +445,8 @@ def _stage_all(store: Store, answers: list[FiledResult | BadInput | _Planned | _
             return exc
 
     if store.networked and len(files) > 1:
-        results = iter(list(_store_threads().map(store_one, files)))
+        with ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="store") as pool:
+            results = iter(list(pool.map(store_one, files)))
     else:
         results = map(store_one, files)
     for n, plan in planned:
@@ -485,16 +470,18 @@ class _Presence:
         self.store = store
         self._asked: dict[str, Future[bool]] = {}
         self._staged = staged
+        self._pool: ThreadPoolExecutor | None = None
 
     def __enter__(self) -> _Presence:
         if self.store.networked:
             shas = dict.fromkeys(f.stored_sha256 for s in self._staged for f in s.stored)
-            threads = _store_threads()
-            self._asked = {sha: threads.submit(self.store.exists, sha) for sha in shas}
+            self._pool = ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="presence")
+            self._asked = {sha: self._pool.submit(self.store.exists, sha) for sha in shas}
         return self
 
     def __exit__(self, *_: object) -> None:
-        wait(self._asked.values())  # nothing asked outlives the transaction
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)  # nothing asked outlives the transaction
 
     def there(self, sha256: str) -> bool:
         asked = self._asked.get(sha256)
@@ -504,6 +491,40 @@ class _Presence:
         self._asked.pop(sha256, None)
 
 
+@dataclass(frozen=True)
+class _Filed:
+    """An item inserted in the open transaction, to be read back with the others."""
+
+    item_id: str
+    notes: dict[str, object]
+
+
+def _answers(
+    conn: sqlite3.Connection, committed: list[FiledResult | BadInput | _Filed]
+) -> list[FiledResult | BadInput]:
+    """What each request became, the items filed in this transaction read back all at once
+    (a few queries for a whole batch, not a few for each item)."""
+    ids = [a.item_id for a in committed if isinstance(a, _Filed)]
+    rows = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows += conn.execute(
+            f"SELECT {items.ITEM_COLUMNS} FROM items WHERE id IN ({_marks(len(chunk))})", chunk
+        ).fetchall()
+    loaded = {item.id: item for item in items.load(conn, rows)}
+    return [
+        FiledResult(
+            loaded[a.item_id],
+            warnings=warnings_for(a.notes),
+            active_content=tuple(a.notes.get("active_content", ())),  # type: ignore[arg-type]
+            pdfa=a.notes.get("pdfa"),  # type: ignore[arg-type]
+        )
+        if isinstance(a, _Filed)
+        else a
+        for a in committed
+    ]
+
+
 def _commit(
     conn: sqlite3.Connection,
     store: Store,
@@ -511,8 +532,9 @@ def _commit(
     staged: _Staged,
     actor: str,
     presence: _Presence,
-) -> FiledResult:
-    """Number, insert and audit one staged item; the caller holds the write transaction."""
+) -> FiledResult | _Filed:
+    """Number, insert and audit one staged item (or find the item it is a copy of); the
+    caller holds the write transaction."""
     plan, stored = staged.plan, staged.stored
     request, prepared, meta = plan.request, plan.prepared, plan.meta
     item_id, protection = plan.item_id, plan.protection
@@ -538,18 +560,11 @@ def _commit(
     )
     if request.number:
         numbers.mark_used(conn, request.number, item_id)
-    row = conn.execute(f"SELECT {items.ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,))
-    result = FiledResult(
-        items.load(conn, row.fetchall())[0],
-        warnings=warnings_for(meta.notes),
-        active_content=tuple(meta.notes.get("active_content", ())),  # type: ignore[arg-type]
-        pdfa=meta.notes.get("pdfa"),  # type: ignore[arg-type]
-    )
     for p, f in zip(prepared, stored, strict=True):
         if not presence.there(f.stored_sha256):  # swept between storing and locking
             _store(store, p.source.path, item_id, protection, durable=True)
             presence.stored_again(f.stored_sha256)
-    return result
+    return _Filed(item_id, meta.notes)
 
 
 def _store(

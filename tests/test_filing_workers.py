@@ -159,5 +159,5 @@ def _alive(pid: int) -> bool:
     try:  # a zombie child (exited, not yet reaped) is gone for this purpose
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
             return stat.read().split(") ")[-1][:1] != "Z"
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # reaped while its stat was being read
         return False
