@@ -236,6 +236,7 @@ def _report(
     latencies: list[float],
     count: int,
 ) -> list[str]:
+    load = os.getloadavg()[0]
     rate = {k: count / statistics.median(v) for k, v in filing.items()}
     bulk_rate = {k: count / statistics.median(v) for k, v in bulk.items()}
     seconds, numbers, whole = numbering
@@ -262,7 +263,9 @@ def _report(
         f"**Ratio PostgreSQL + S3 / embedded: filing one by one "
         f"{rate['province'] / rate['embedded']:.2f}, in bulk "
         f"{bulk_rate['province'] / bulk_rate['embedded']:.2f}** (aim: at least 0.5); search p95 "
-        f"{search['province'] / search['embedded']:.2f}× the embedded one.",
+        f"{search['province'] / search['embedded']:.2f}× the embedded one. Load average when "
+        f"it ended: {load:.1f} on {os.cpu_count()} CPUs (the machine is shared: compare the "
+        "ratios).",
         "",
         f"Numbering with 2 servers × {SERVER_PROCESSES} processes (each a process of its own "
         f"allocating {NUMBERS_EACH} numbers in one series at once): {numbers} numbers in "
