@@ -463,8 +463,9 @@ def _stage_all(store: Store, answers: list[FiledResult | BadInput | _Planned | _
 class _Presence:
     """Whether stored blobs are in the store still, asked under the write lock (a blob
     swept between storing and committing is stored again before the commit). A store
-    across a network is asked about all of them at once as the transaction begins, the
-    catalog's work going on meanwhile; the answers are waited for where they are needed."""
+    across a network is asked about several (a batch's) at once as the transaction begins,
+    the catalog's work going on meanwhile; the answers are waited for where they are
+    needed."""
 
     def __init__(self, store: Store, staged: list[_Staged]) -> None:
         self.store = store
@@ -473,8 +474,10 @@ class _Presence:
         self._pool: ThreadPoolExecutor | None = None
 
     def __enter__(self) -> _Presence:
-        if self.store.networked:
-            shas = dict.fromkeys(f.stored_sha256 for s in self._staged for f in s.stored)
+        shas = dict.fromkeys(f.stored_sha256 for s in self._staged for f in s.stored)
+        if (
+            self.store.networked and len(shas) > 1
+        ):  # one alone is asked when needed (a thread costs more than it hides)
             self._pool = ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="presence")
             self._asked = {sha: self._pool.submit(self.store.exists, sha) for sha in shas}
         return self
