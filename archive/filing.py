@@ -19,7 +19,7 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -258,9 +258,10 @@ def file(
         prepared, meta = prepare(request, config, schedule)
     except BadInput as exc:
         return _duplicate_or_raise(conn, request, exc)
-    staged = _stage(conn, store, config, request, prepared, meta, keyring, check, durable=True)
-    with catalog.write(conn):
-        return _commit(conn, store, config, staged, actor)
+    planned = _plan(conn, config, request, prepared, meta, keyring, check)
+    staged = _staged(planned, _store_files(store, planned, durable=True))
+    with catalog.write(conn), _Presence(store, [staged]) as presence:
+        return _answers(conn, [_commit(conn, store, config, staged, actor, presence)])[0]
 
 
 def file_batch(
@@ -278,40 +279,43 @@ def file_batch(
 
     The files are read and screened before anything is stored, in `workers` (processes)
     when the batch is large enough to pay for them, else in a pool of threads; the
-    blobs of the whole batch are made durable by one sync; then one catalog transaction
-    (one commit, one fsync) numbers and inserts every item, each with its own audit entry
-    and state digest, each in a savepoint, so a request refused there (a copy of an item
-    filed earlier in the batch, say) leaves the others filed. A request with something
-    wrong with it is answered with its BadInput; any other error files nothing at all.
+    blobs of the whole batch are stored (several at once in a store across a network)
+    and made durable by one sync; then one catalog transaction (one commit, one fsync)
+    numbers and inserts every item, each with its own audit entry and state digest, each
+    in a savepoint, so a request refused there (a copy of an item filed earlier in the
+    batch, say) leaves the others filed. A request with something wrong with it is
+    answered with its BadInput; any other error files nothing at all.
     """
     ready = _prepare_all(requests, config, schedule, workers)
-    answers: list[FiledResult | BadInput | _Staged] = []
+    answers: list[FiledResult | BadInput | _Planned | _Staged] = []
     for request, got in zip(requests, ready, strict=True):
         try:
             if isinstance(got, BadInput):
                 answers.append(_duplicate_or_raise(conn, request, got))
                 continue
             prepared, meta = got
-            answers.append(
-                _stage(conn, store, config, request, prepared, meta, keyring, check, False)
-            )
+            answers.append(_plan(conn, config, request, prepared, meta, keyring, check))
         except BadInput as exc:
             answers.append(exc)
-    if not any(isinstance(a, _Staged) for a in answers):
-        return [a for a in answers if not isinstance(a, _Staged)]
+    _stage_all(store, answers)
+    staged = [a for a in answers if isinstance(a, _Staged)]
+    if not staged:
+        return [a for a in answers if isinstance(a, FiledResult | BadInput)]
     store.sync()  # every blob durable before the transaction that refers to them
-    with catalog.write(conn):
-        for n, answer in enumerate(answers):
+    with catalog.write(conn), _Presence(store, staged) as presence:
+        committed: list[FiledResult | BadInput | _Filed] = []
+        for answer in answers:
             if not isinstance(answer, _Staged):
+                committed.append(answer)  # type: ignore[arg-type]
                 continue
             conn.execute("SAVEPOINT filing")
             try:
-                answers[n] = _commit(conn, store, config, answer, actor)
+                committed.append(_commit(conn, store, config, answer, actor, presence))
             except BadInput as exc:
                 conn.execute("ROLLBACK TO filing")
-                answers[n] = exc
+                committed.append(exc)
             conn.execute("RELEASE filing")
-    return [a for a in answers if not isinstance(a, _Staged)]
+        return _answers(conn, committed)
 
 
 PREPARE_THREADS = min(4, os.cpu_count() or 1)
@@ -332,16 +336,28 @@ def _prepare_all(
         return list(pool.map(prepare_one, requests))
 
 
+STORE_THREADS = 8
+"""Requests a filing may have under way at once to a store across a network (storing a
+batch's files, and looking under the write lock for those it stored)."""
+
+
 @dataclass(frozen=True)
-class _Staged:
-    """A filing whose files are stored and whose metadata is settled: what its catalog
-    transaction needs."""
+class _Planned:
+    """A filing whose metadata is settled and allowed, its item named and its data key
+    made: what storing its files needs."""
 
     request: FilingRequest
     prepared: list[_Prepared]
     meta: Metadata
     item_id: str
     protection: _Protection | None
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """A planned filing whose files are stored: what its catalog transaction needs."""
+
+    plan: _Planned
     stored: list[_Stored]
 
 
@@ -367,18 +383,16 @@ def _duplicate_or_raise(
     return FiledResult(items.load(conn, [existing])[0], duplicate_of=existing["id"])
 
 
-def _stage(
+def _plan(
     conn: sqlite3.Connection,
-    store: Store,
     config: Config,
     request: FilingRequest,
     prepared: list[_Prepared],
     meta: Metadata,
     keyring: Callable[[], KeyRing] | None,
     check: Callable[[Metadata], None] | None,
-    durable: bool,
-) -> _Staged:
-    """Check what the metadata allows and store the files (outside the write lock)."""
+) -> _Planned:
+    """Check what the metadata allows, before anything is stored (outside the write lock)."""
     if check is not None:
         check(meta)
     if request.supersedes:
@@ -391,7 +405,20 @@ def _stage(
         key = crypto.new_key()
         version, wrapped = keyring().wrap(item_id, key)
         protection = _Protection(key, version, wrapped)
-    stored = [_store(store, p.source.path, item_id, protection, durable) for p in prepared]
+    return _Planned(request, prepared, meta, item_id, protection)
+
+
+def _store_files(store: Store, planned: _Planned, durable: bool) -> list[_Stored]:
+    return [
+        _store(store, p.source.path, planned.item_id, planned.protection, durable)
+        for p in planned.prepared
+    ]
+
+
+def _staged(planned: _Planned, stored: list[_Stored]) -> _Staged:
+    """The planned filing with its files stored; BadInput if the sealed document checked
+    at the front door is not what was stored."""
+    request, prepared = planned.request, planned.prepared
     seal = request.seal
     checked = seal is not None and prepared[0].source == request.documents[0]
     if checked and seal.sha256 and seal.sha256 != stored[0].sha256:  # type: ignore[union-attr]
@@ -399,15 +426,121 @@ def _stage(
             f"{screening.printable(prepared[0].source.recorded_name)} changed while it was "
             "being filed: file it again"
         )
-    return _Staged(request, prepared, meta, item_id, protection, stored)
+    return _Staged(planned, stored)
+
+
+def _stage_all(store: Store, answers: list[FiledResult | BadInput | _Planned | _Staged]) -> None:
+    """Store the files of every planned filing among `answers` (with `durable=False`),
+    replacing each by its `_Staged`, or by the BadInput of the first of its files that
+    could not be stored. A store across a network is sent several files at once, answers
+    taken in order; any other error is raised as the first in order."""
+    planned = [(n, a) for n, a in enumerate(answers) if isinstance(a, _Planned)]
+    files = [(plan, p.source.path) for _, plan in planned for p in plan.prepared]
+
+    def store_one(task: tuple[_Planned, Path]) -> _Stored | BadInput:
+        plan, path = task
+        try:
+            return _store(store, path, plan.item_id, plan.protection, durable=False)
+        except BadInput as exc:
+            return exc
+
+    if store.networked and len(files) > 1:
+        with ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="store") as pool:
+            results = iter(list(pool.map(store_one, files)))
+    else:
+        results = map(store_one, files)
+    for n, plan in planned:
+        stored = [next(results) for _ in plan.prepared]
+        problem = next((r for r in stored if isinstance(r, BadInput)), None)
+        try:
+            if problem is not None:
+                raise problem
+            answers[n] = _staged(plan, stored)  # type: ignore[arg-type]
+        except BadInput as exc:
+            answers[n] = exc
+
+
+class _Presence:
+    """Whether stored blobs are in the store still, asked under the write lock (a blob
+    swept between storing and committing is stored again before the commit). A store
+    across a network is asked about several (a batch's) at once as the transaction begins,
+    the catalog's work going on meanwhile; the answers are waited for where they are
+    needed."""
+
+    def __init__(self, store: Store, staged: list[_Staged]) -> None:
+        self.store = store
+        self._asked: dict[str, Future[bool]] = {}
+        self._staged = staged
+        self._pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> _Presence:
+        shas = dict.fromkeys(f.stored_sha256 for s in self._staged for f in s.stored)
+        if (
+            self.store.networked and len(shas) > 1
+        ):  # one alone is asked when needed (a thread costs more than it hides)
+            self._pool = ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="presence")
+            self._asked = {sha: self._pool.submit(self.store.exists, sha) for sha in shas}
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)  # nothing asked outlives the transaction
+
+    def there(self, sha256: str) -> bool:
+        asked = self._asked.get(sha256)
+        return asked.result() if asked is not None else self.store.exists(sha256)
+
+    def stored_again(self, sha256: str) -> None:
+        self._asked.pop(sha256, None)
+
+
+@dataclass(frozen=True)
+class _Filed:
+    """An item inserted in the open transaction, to be read back with the others."""
+
+    item_id: str
+    notes: dict[str, object]
+
+
+def _answers(
+    conn: sqlite3.Connection, committed: list[FiledResult | BadInput | _Filed]
+) -> list[FiledResult | BadInput]:
+    """What each request became, the items filed in this transaction read back all at once
+    (a few queries for a whole batch, not a few for each item)."""
+    ids = [a.item_id for a in committed if isinstance(a, _Filed)]
+    rows = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows += conn.execute(
+            f"SELECT {items.ITEM_COLUMNS} FROM items WHERE id IN ({_marks(len(chunk))})", chunk
+        ).fetchall()
+    loaded = {item.id: item for item in items.load(conn, rows)}
+    return [
+        FiledResult(
+            loaded[a.item_id],
+            warnings=warnings_for(a.notes),
+            active_content=tuple(a.notes.get("active_content", ())),  # type: ignore[arg-type]
+            pdfa=a.notes.get("pdfa"),  # type: ignore[arg-type]
+        )
+        if isinstance(a, _Filed)
+        else a
+        for a in committed
+    ]
 
 
 def _commit(
-    conn: sqlite3.Connection, store: Store, config: Config, staged: _Staged, actor: str
-) -> FiledResult:
-    """Number, insert and audit one staged item; the caller holds the write transaction."""
-    request, prepared, meta, stored = staged.request, staged.prepared, staged.meta, staged.stored
-    item_id, protection = staged.item_id, staged.protection
+    conn: sqlite3.Connection,
+    store: Store,
+    config: Config,
+    staged: _Staged,
+    actor: str,
+    presence: _Presence,
+) -> FiledResult | _Filed:
+    """Number, insert and audit one staged item (or find the item it is a copy of); the
+    caller holds the write transaction."""
+    plan, stored = staged.plan, staged.stored
+    request, prepared, meta = plan.request, plan.prepared, plan.meta
+    item_id, protection = plan.item_id, plan.protection
     previous = _superseded(conn, request.supersedes) if request.supersedes else None
     if not request.allow_duplicate:
         renditions = [
@@ -416,9 +549,6 @@ def _commit(
         existing = _existing(conn, renditions, exclude=previous)
         if existing:
             return FiledResult(items.load(conn, [existing])[0], duplicate_of=existing["id"])
-    for p, f in zip(prepared, stored, strict=True):
-        if not store.exists(f.stored_sha256):  # swept between storing and locking
-            _store(store, p.source.path, item_id, protection, durable=True)
     _insert(
         conn,
         config,
@@ -433,13 +563,11 @@ def _commit(
     )
     if request.number:
         numbers.mark_used(conn, request.number, item_id)
-    row = conn.execute(f"SELECT {items.ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,))
-    return FiledResult(
-        items.load(conn, row.fetchall())[0],
-        warnings=warnings_for(meta.notes),
-        active_content=tuple(meta.notes.get("active_content", ())),  # type: ignore[arg-type]
-        pdfa=meta.notes.get("pdfa"),  # type: ignore[arg-type]
-    )
+    for p, f in zip(prepared, stored, strict=True):
+        if not presence.there(f.stored_sha256):  # swept between storing and locking
+            _store(store, p.source.path, item_id, protection, durable=True)
+            presence.stored_again(f.stored_sha256)
+    return _Filed(item_id, meta.notes)
 
 
 def _store(

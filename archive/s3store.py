@@ -48,6 +48,9 @@ if TYPE_CHECKING:
 SPOOL_IN_MEMORY = 8 << 20
 MULTIPART_THRESHOLD = 64 << 20
 PART_SIZE = 16 << 20
+CONNECTIONS = 16
+"""Connections kept open to the endpoint: as many threads as filing uses may each have a
+request under way (botocore's default of 10 would drop and remake some)."""
 _SHA = re.compile(r"[0-9a-f]{64}")
 _REFUSED = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403"}
 _ALREADY_THERE = {"PreconditionFailed", "ConditionalRequestConflict"}
@@ -55,6 +58,8 @@ _ALREADY_THERE = {"PreconditionFailed", "ConditionalRequestConflict"}
 
 class S3Store(Streams):
     """Objects under `s3://BUCKET/PREFIX/ab/cd/<sha256>`."""
+
+    networked = True
 
     def __init__(self, location: StoreLocation) -> None:
         self.location = location
@@ -94,6 +99,7 @@ class S3Store(Streams):
             retries={"max_attempts": 3, "mode": "standard"},
             connect_timeout=5,
             read_timeout=60,
+            max_pool_connections=CONNECTIONS,
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
         )

@@ -55,6 +55,10 @@ class StoredBlob:
 class Store(Protocol):
     """Content-addressed, write-once storage of the archive's files, named by SHA-256."""
 
+    networked: bool
+    """Whether each call is a request across a network, so that several are worth making
+    at once (from threads: a store is safe to share between them)."""
+
     def exists(self, sha256: str) -> bool: ...
 
     def put_file(self, source: Path, durable: bool = True) -> StoredBlob: ...
@@ -134,6 +138,8 @@ class Streams(ABC):
 
 class BlobStore(Streams):
     """Blobs under `root/ab/cd/<sha256>`, temporary files under `root/tmp/`."""
+
+    networked = False
 
     def __init__(self, root: Path) -> None:
         self.root = root

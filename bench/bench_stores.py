@@ -1,10 +1,11 @@
 """Filing into an S3 bucket (SeaweedFS on loopback) next to filing into the home's own
 store, and next to bare boto3 doing the same object writes, in the same run.
 
-The S3 store sends each file once (a HEAD first: content already there is not sent again)
-and then reads the whole object back to prove it, so its floor is bare boto3's
-put_object + get_object of the same bytes; the ratios show what the archive adds on top of
-that, and what S3 costs against the local store.
+The S3 store sends each file once (a conditional PUT: content already there is not
+replaced) and then reads the whole object back to prove it, so its floor is bare boto3's
+put_object + get_object of the same bytes; under the catalog's write lock a HEAD checks the
+object is still there. The ratios show what the archive adds on top of that, and what S3
+costs against the local store.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def run() -> list[str]:
         "| what | items/s | MB/s |",
         "|---|---|---|",
         row("`Archive.file`, local store", t["local"]),
-        row("`Archive.file`, S3 store (HEAD, PUT, read-back GET)", t["s3"]),
+        row("`Archive.file`, S3 store (PUT, read-back GET, HEAD under the write lock)", t["s3"]),
         row("bare boto3 `put_object`", t["put"]),
         row("bare boto3 `put_object` + `get_object` (the read-back)", t["put+get"]),
         "",
