@@ -53,7 +53,7 @@ def main(names: list[str]) -> int:
             f"Python {platform.python_version()}, {_cpus()} CPUs._"
         )
         (SECTIONS / f"{name}.md").write_text("\n".join([*lines, "", stamp]), encoding="utf-8")
-    write_results()
+    write_results(chosen)
     return 0
 
 
@@ -63,14 +63,15 @@ def _names(benchmark: str) -> tuple[str, str]:
     return module, module.removeprefix("bench_")
 
 
-def write_results() -> None:
-    """RESULTS.md from each benchmark's latest section: the one just run (bench/out/), else
-    the one RESULTS.md already holds (a fresh clone has no bench/out/)."""
+def write_results(ran: list[str]) -> None:
+    """RESULTS.md with the sections of the benchmarks in `ran` as they were just written to
+    bench/out/, and every other section as RESULTS.md holds it (an output left in bench/out/
+    by an earlier run may be older than what RESULTS.md now says: it is not used)."""
     kept = _committed_sections()
     sections = []
     for b in BENCHMARKS:
         fresh = SECTIONS / f"{b}.md"
-        if fresh.is_file():
+        if b in ran and fresh.is_file():
             sections.append(fresh.read_text(encoding="utf-8"))
         elif b in kept:
             sections.append(kept[b])
