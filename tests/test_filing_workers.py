@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from archive.filing import FiledResult, FilingRequest, Source
 from archive.workers import WORTH_IT, Workers
 from indexer.texts import Early, TextStore
 from tests.factories import make_docx
+from tests.generators.conftest import convert
 from tests.indexer.test_texts import item
 
 METADATA = {"kind": "notice", "dept": "BGS", "date": "2026-03-04", "retention": "D30"}
@@ -143,6 +145,28 @@ def test_texts_extracted_in_workers_are_kept_for_the_items_they_became(tmp_path:
     finally:
         workers.close()
     assert "lantern 0" in TextStore(store).current([item(digests[0])])["I1"].text
+
+
+def test_docx_files_written_by_libreoffice_are_screened_in_workers_and_found(
+    bureau, tmp_path: Path
+):
+    texts = []
+    for n in range(WORTH_IT):
+        text = tmp_path / "texts" / f"lo{n:02d}.txt"
+        text.parent.mkdir(exist_ok=True)
+        text.write_text(f"Notice {n} on canteen hygiene, inspection round kw{n}x.\n")
+        texts.append(text)
+    inbox = bureau.root / "inbox"
+    for stem, made in convert(texts, tmp_path / "docx", "docx").items():
+        shutil.copy(made, inbox / made.name)
+        sidecar = f"kind: notice\ndept: JCK\ndate: 2026-03-04\nretention: D30\ntitle: {stem}\n"
+        (inbox / (made.name + ".meta.yaml")).write_text(sidecar, encoding="utf-8")
+
+    bureau.ok("watch", "--once", "--settle", "0")
+
+    assert len(bureau.json("list")) == WORTH_IT
+    [hit] = bureau.json("search", "kw7x")["hits"]
+    assert hit["title"] == "lo07"
 
 
 def _wait_gone(pids: list[int]) -> None:

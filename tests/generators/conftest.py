@@ -119,6 +119,12 @@ def all_text(data: bytes) -> str:
 
 def to_pdf(files: list[Path], outdir: Path) -> dict[str, Path]:
     """Convert DOCX files with one LibreOffice run (installed by `make setup`: never skipped)."""
+    return convert(files, outdir, "pdf")
+
+
+def convert(files: list[Path], outdir: Path, to: str) -> dict[str, Path]:
+    """Files converted to format `to` (an extension LibreOffice writes) in one LibreOffice
+    run, by stem."""
     soffice = shutil.which("soffice")
     assert soffice is not None, "LibreOffice (soffice) is not installed: run `make setup` as root"
     outdir.mkdir(parents=True, exist_ok=True)
@@ -129,7 +135,7 @@ def to_pdf(files: list[Path], outdir: Path) -> dict[str, Path]:
             f"-env:UserInstallation=file://{profile}",
             "--headless",
             "--convert-to",
-            "pdf",
+            to,
             "--outdir",
             str(outdir),
             *map(str, files),
@@ -138,4 +144,4 @@ def to_pdf(files: list[Path], outdir: Path) -> dict[str, Path]:
         capture_output=True,
         timeout=240,
     )
-    return {f.stem: outdir / f"{f.stem}.pdf" for f in files}
+    return {f.stem: outdir / f"{f.stem}.{to}" for f in files}
